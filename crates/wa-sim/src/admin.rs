@@ -1,0 +1,211 @@
+//! The admin HTTP API: stands in for the phones and lets tests inspect the server.
+
+use crate::proto::pairing;
+use crate::state::Sim;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+pub fn router() -> Router<Arc<Sim>> {
+    Router::new()
+        .route("/admin/accounts", post(create_account))
+        .route("/admin/accounts/{phone}", get(account))
+        .route("/admin/scan-qr", post(scan_qr))
+        .route("/admin/pair-code", post(pair_code))
+        .route("/admin/send", post(phone_send))
+        .route("/admin/read", post(phone_read))
+        .route("/admin/block", post(phone_block))
+        .route("/admin/drop", post(drop_connection))
+        .route("/admin/unlink", post(unlink_device))
+}
+
+fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
+    (status, Json(json!({"error": message.to_string()}))).into_response()
+}
+
+/// Digits only, 7 to 15 of them.
+fn phone_ok(p: &str) -> bool {
+    (7..=15).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[derive(Deserialize)]
+struct AccountReq {
+    phone: String,
+}
+
+async fn create_account(State(sim): State<Arc<Sim>>, Json(r): Json<AccountReq>) -> Response {
+    if !phone_ok(&r.phone) {
+        return error(StatusCode::BAD_REQUEST, "phone must be 7-15 digits");
+    }
+    let (jid, lid) = sim.create_account(&r.phone);
+    (
+        StatusCode::CREATED,
+        Json(json!({"phone": r.phone, "jid": jid, "lid": lid})),
+    )
+        .into_response()
+}
+
+async fn account(State(sim): State<Arc<Sim>>, Path(phone): Path<String>) -> Response {
+    match sim.dump(&phone) {
+        Some(d) => Json(d).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no such account"),
+    }
+}
+
+#[derive(Deserialize)]
+struct ScanReq {
+    qr: String,
+    phone: Option<String>,
+}
+
+async fn scan_qr(State(sim): State<Arc<Sim>>, Json(r): Json<ScanReq>) -> Response {
+    let phone = r
+        .phone
+        .unwrap_or_else(|| format!("1555{:07}", rand::random::<u32>() % 10_000_000));
+    if !phone_ok(&phone) {
+        return error(StatusCode::BAD_REQUEST, "phone must be 7-15 digits");
+    }
+    match pairing::scan(&sim, &r.qr, &phone) {
+        Ok((jid, lid)) => Json(json!({"phone": phone, "jid": jid, "lid": lid})).into_response(),
+        Err(e) => error(StatusCode::NOT_FOUND, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeReq {
+    phone: String,
+    code: String,
+}
+
+async fn pair_code(State(sim): State<Arc<Sim>>, Json(r): Json<CodeReq>) -> Response {
+    if !phone_ok(&r.phone) {
+        return error(StatusCode::BAD_REQUEST, "phone must be 7-15 digits");
+    }
+    // Key derivation from the code is deliberately slow (PBKDF2): off the async workers.
+    let (sim2, phone, code) = (sim.clone(), r.phone.clone(), r.code.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        crate::proto::pair_code::enter_code(&sim2, &phone, &code)
+    })
+    .await;
+    match result {
+        Ok(Ok(())) => {
+            let (jid, lid) = sim.create_account(&r.phone);
+            Json(json!({"phone": r.phone, "jid": jid, "lid": lid})).into_response()
+        }
+        Ok(Err(e @ crate::proto::pair_code::CodeError::BadCode)) => {
+            error(StatusCode::BAD_REQUEST, e)
+        }
+        Ok(Err(e)) => error(StatusCode::NOT_FOUND, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
+}
+
+/// The phone number in a JID or a bare number.
+fn number(s: &str) -> String {
+    s.split('@')
+        .next()
+        .unwrap_or_default()
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[derive(Deserialize)]
+struct SendReq {
+    from: String,
+    to: String,
+    text: String,
+}
+
+/// The phone of `from` sends `text` to `to` (a number or JID).
+async fn phone_send(State(sim): State<Arc<Sim>>, Json(r): Json<SendReq>) -> Response {
+    let (from, to) = (number(&r.from), number(&r.to));
+    if !phone_ok(&from) || !phone_ok(&to) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "from and to must be phone numbers or JIDs",
+        );
+    }
+    match crate::phone::send_text(&sim, &from, &to, &r.text).await {
+        Ok(id) => Json(json!({"id": id})).into_response(),
+        Err(e) => error(StatusCode::NOT_FOUND, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ReadReq {
+    phone: String,
+    chat: String,
+    ids: Vec<String>,
+}
+
+/// The phone of `phone` reads messages `ids` it received from `chat`.
+async fn phone_read(State(sim): State<Arc<Sim>>, Json(r): Json<ReadReq>) -> Response {
+    if r.ids.is_empty() {
+        return error(StatusCode::BAD_REQUEST, "ids must not be empty");
+    }
+    crate::phone::read(&sim, &number(&r.phone), &number(&r.chat), &r.ids);
+    Json(json!({"read": r.ids.len()})).into_response()
+}
+
+#[derive(Deserialize)]
+struct BlockReq {
+    phone: String,
+    jid: String,
+    #[serde(default = "yes")]
+    block: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The phone of `phone` blocks (or with `"block": false` unblocks) `jid`.
+async fn phone_block(State(sim): State<Arc<Sim>>, Json(r): Json<BlockReq>) -> Response {
+    let list = crate::proto::blocklist::set_from_phone(&sim, &number(&r.phone), &r.jid, r.block);
+    Json(json!({"blocklist": list})).into_response()
+}
+
+#[derive(Deserialize)]
+struct DeviceReq {
+    phone: String,
+    device: u16,
+}
+
+/// Drops a device's connection abruptly (as a network failure would).
+async fn drop_connection(State(sim): State<Arc<Sim>>, Json(r): Json<DeviceReq>) -> Response {
+    let conn = sim
+        .lock()
+        .online
+        .get(&(number(&r.phone), r.device))
+        .cloned();
+    match conn {
+        Some(c) => {
+            let _ = c.tx.send(crate::state::Outbound::Close);
+            Json(json!({"dropped": true})).into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, "device not online"),
+    }
+}
+
+/// The phone removes a linked device: it is unlinked, and told so if online.
+async fn unlink_device(State(sim): State<Arc<Sim>>, Json(r): Json<DeviceReq>) -> Response {
+    let phone = number(&r.phone);
+    let conn = sim.lock().online.get(&(phone.clone(), r.device)).cloned();
+    crate::proto::pairing::unlink(&sim, &phone, r.device);
+    if let Some(c) = conn {
+        let removed = wacore_binary::builder::NodeBuilder::new("stream:error")
+            .children([wacore_binary::builder::NodeBuilder::new("conflict")
+                .attr("type", "device_removed")
+                .build()])
+            .build();
+        let _ = c.tx.send(crate::state::Outbound::CloseWith(removed));
+    }
+    Json(json!({"unlinked": true})).into_response()
+}

@@ -1,0 +1,217 @@
+//! `<message>` and `<receipt>` routing between devices. The server never decrypts: each
+//! `<participants><to jid>` carries one device's ciphertext, delivered to that device now or
+//! queued until it comes back. The sender gets a server `<ack>`; receipts go back to the sender's
+//! online devices (or wait for them).
+
+use super::keys::split_jid;
+use super::{attr, now_secs, Role, Session};
+use crate::state::{Inner, Sim};
+use wacore_binary::builder::NodeBuilder;
+use wacore_binary::{Node, NodeContent};
+
+/// The phone number behind a user part of `server` (`s.whatsapp.net` or `lid`).
+fn phone_of(inner: &Inner, user: &str, is_lid: bool) -> Option<String> {
+    if is_lid {
+        inner.lid_to_phone.get(user).cloned()
+    } else {
+        Some(user.to_string())
+    }
+}
+
+/// Hands `node` to a device: live when online, else queued. Device 0 (the simulated phone)
+/// does not read ciphertext yet: what is addressed to it is dropped.
+pub(crate) fn deliver(inner: &mut Inner, phone: &str, device: u16, node: Node) {
+    if device == 0 {
+        return;
+    }
+    if let Some(conn) = inner.online.get(&(phone.to_string(), device)) {
+        if node.tag == "message" {
+            if let Some(a) = inner.accounts.get_mut(phone) {
+                a.in_flight.entry(device).or_default().push(node.clone());
+            }
+        }
+        conn.send(node);
+    } else if let Some(a) = inner.accounts.get_mut(phone) {
+        if a.devices.contains_key(&device) {
+            let mut node = node;
+            node.attrs.insert("offline", "1");
+            a.queued.entry(device).or_default().push(node);
+        }
+    }
+}
+
+fn ack(class: &str, id: &str, from: &str) -> Node {
+    NodeBuilder::new("ack")
+        .attr("class", class.to_string())
+        .attr("id", id.to_string())
+        .attr("from", from.to_string())
+        .attr("t", now_secs().to_string())
+        .build()
+}
+
+pub fn on_message(sim: &Sim, session: &Session, msg: &Node) -> anyhow::Result<()> {
+    let Role::Device { phone, device } = &session.role else {
+        anyhow::bail!("message from a connection that is not logged in");
+    };
+    let (Some(to), Some(id)) = (attr(msg, "to"), attr(msg, "id")) else {
+        anyhow::bail!("message without to or id");
+    };
+    let to_lid = to.ends_with("@lid");
+    let mut inner = sim.lock();
+    let Some(sender) = inner.accounts.get(phone) else {
+        anyhow::bail!("sender account vanished")
+    };
+    let from = if to_lid {
+        format!("{}:{device}@lid", sender.lid)
+    } else {
+        sender.device_jid(*device)
+    };
+    let sender_alt = if to_lid {
+        sender.device_jid(*device)
+    } else {
+        format!("{}:{device}@lid", sender.lid)
+    };
+    let own_jids = [sender.jid(), sender.lid_jid()];
+    // Everything but the fan-out travels to every device (e.g. <device-identity>).
+    let shared: Vec<Node> = msg
+        .children()
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c.tag != "participants" && c.tag != "enc")
+        .cloned()
+        .collect();
+    let mut targets: Vec<(String, Vec<Node>)> = msg
+        .get_optional_child("participants")
+        .and_then(|p| p.children())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| Some((attr(t, "jid")?, t.children().unwrap_or_default().to_vec())))
+        .collect();
+    // A message with a single <enc> at the top goes to the `to` device itself.
+    if targets.is_empty() {
+        let encs: Vec<Node> = msg.get_children_by_tag("enc").cloned().collect();
+        if !encs.is_empty() {
+            targets.push((to.clone(), encs));
+        }
+    }
+    let t = now_secs().to_string();
+    let mut peers = std::collections::BTreeSet::new();
+    for (jid, encs) in targets {
+        let Some((user, dev)) = split_jid(&jid) else {
+            continue;
+        };
+        let Some(target_phone) = phone_of(&inner, &user, jid.ends_with("@lid")) else {
+            continue;
+        };
+        if target_phone != *phone {
+            peers.insert(target_phone.clone());
+            let blocked = match (inner.accounts.get(&target_phone), inner.accounts.get(phone)) {
+                (Some(t), Some(me)) => super::blocklist::blocks(t, me),
+                _ => false,
+            };
+            if blocked {
+                continue;
+            }
+        }
+        let mut b = NodeBuilder::new("message")
+            .attr("from", from.clone())
+            .attr("id", id.clone())
+            .attr("t", t.clone())
+            .attr("type", attr(msg, "type").unwrap_or_else(|| "text".into()));
+        b = if to_lid {
+            b.attr("sender_pn", sender_alt.clone())
+        } else {
+            b.attr("sender_lid", sender_alt.clone())
+        };
+        if target_phone == *phone && !own_jids.contains(&to) {
+            b = b.attr("recipient", to.clone());
+        }
+        if let Some(edit) = attr(msg, "edit") {
+            b = b.attr("edit", edit);
+        }
+        let mut children = encs;
+        children.extend(shared.iter().cloned());
+        deliver(&mut inner, &target_phone, dev, b.children(children).build());
+    }
+    for p in &peers {
+        if let Some(a) = inner.accounts.get_mut(p) {
+            a.peers.insert(phone.clone());
+        }
+    }
+    if let Some(a) = inner.accounts.get_mut(phone) {
+        a.peers.extend(peers);
+    }
+    drop(inner);
+    session.conn.send(ack("message", &id, &to));
+    Ok(())
+}
+
+pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Result<()> {
+    let Role::Device { phone, device } = &session.role else {
+        anyhow::bail!("receipt from a connection that is not logged in");
+    };
+    let (Some(to), Some(id)) = (attr(receipt, "to"), attr(receipt, "id")) else {
+        anyhow::bail!("receipt without to or id");
+    };
+    let mut inner = sim.lock();
+    // The receipt acknowledges the messages it names: they are no longer in flight.
+    let mut acked: Vec<String> = vec![id.clone()];
+    if let Some(list) = receipt.get_optional_child("list") {
+        acked.extend(
+            list.children()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|i| attr(i, "id")),
+        );
+    }
+    if let Some(flight) = inner
+        .accounts
+        .get_mut(phone)
+        .and_then(|a| a.in_flight.get_mut(device))
+    {
+        flight.retain(|n| attr(n, "id").is_none_or(|i| !acked.contains(&i)));
+    }
+    let Some(me) = inner.accounts.get(phone) else {
+        anyhow::bail!("account vanished")
+    };
+    let to_lid = to.ends_with("@lid");
+    let from = if to_lid {
+        format!("{}:{device}@lid", me.lid)
+    } else {
+        me.device_jid(*device)
+    };
+    let Some((user, _)) = split_jid(&to) else {
+        anyhow::bail!("bad receipt target")
+    };
+    if let Some(target) = phone_of(&inner, &user, to_lid) {
+        let mut b = NodeBuilder::new("receipt")
+            .attr("from", from)
+            .attr("id", id.clone())
+            .attr("t", now_secs().to_string());
+        if let Some(kind) = attr(receipt, "type") {
+            b = b.attr("type", kind);
+        }
+        let mut node = b.build();
+        // <list> (several ids), <retry> + <registration> + <keys> (retry receipts) travel as is.
+        if let Some(children) = receipt.children() {
+            node.content = Some(NodeContent::Nodes(children.to_vec()));
+        }
+        let devices: Vec<u16> = inner
+            .accounts
+            .get(&target)
+            .map(|a| a.devices.keys().copied().collect())
+            .unwrap_or_default();
+        for d in devices {
+            if !(target == *phone && d == *device) {
+                deliver(&mut inner, &target, d, node.clone());
+            }
+        }
+    }
+    drop(inner);
+    let mut a = ack("receipt", &id, &to);
+    if let Some(kind) = attr(receipt, "type") {
+        a.attrs.insert("type", kind);
+    }
+    session.conn.send(a);
+    Ok(())
+}

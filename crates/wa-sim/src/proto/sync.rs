@@ -1,0 +1,109 @@
+//! Offline delivery at login and the app-state collections (`w:sync:app:state`).
+
+use super::{attr, iq_result, Session, SERVER};
+use crate::state::Sim;
+use std::sync::Arc;
+use wacore_binary::builder::NodeBuilder;
+use wacore_binary::Node;
+
+/// The device went active: hand over what waited for it, then say how much that was.
+pub fn deliver_offline(sim: &Arc<Sim>, session: &Session, phone: &str, device: u16) {
+    let (queued, share_keys) = {
+        let mut inner = sim.lock();
+        let account = inner.accounts.get_mut(phone);
+        let share = account
+            .as_ref()
+            .and_then(|a| a.devices.get(&device))
+            .is_some_and(|d| !d.keys_shared);
+        (
+            account
+                .and_then(|a| a.queued.remove(&device))
+                .unwrap_or_default(),
+            share,
+        )
+    };
+    if share_keys {
+        // As a real phone does right after linking: share the app-state key with the device.
+        let (sim, phone) = (sim.clone(), phone.to_string());
+        tokio::spawn(async move {
+            match crate::phone::share_app_state_key(&sim, &phone, device).await {
+                Ok(()) => {
+                    push_name(&sim, &phone, device);
+                    if let Some(d) = sim
+                        .lock()
+                        .accounts
+                        .get_mut(&phone)
+                        .and_then(|a| a.devices.get_mut(&device))
+                    {
+                        d.keys_shared = true;
+                    }
+                }
+                Err(e) => tracing::warn!(phone, device, "app-state key share failed: {e}"),
+            }
+        });
+    }
+    let count = queued.len();
+    if let Some(a) = sim.lock().accounts.get_mut(phone) {
+        // Delivered again, not yet acknowledged: back in flight until the device's receipt.
+        let flight = a.in_flight.entry(device).or_default();
+        flight.extend(queued.iter().filter(|n| n.tag == "message").cloned());
+    }
+    for node in queued {
+        session.conn.send(node);
+    }
+    session.conn.send(
+        NodeBuilder::new("ib")
+            .attr("from", SERVER)
+            .children([NodeBuilder::new("offline")
+                .attr("count", count.to_string())
+                .build()])
+            .build(),
+    );
+}
+
+/// Answers a sync request with each requested collection as the server holds it.
+pub fn app_state(sim: &Sim, phone: &str, iq: &Node) -> Node {
+    let Some(sync) = iq.get_optional_child("sync") else {
+        return super::iq_error(iq, 400, "bad-request");
+    };
+    let mut inner = sim.lock();
+    let account = inner.account_mut(phone);
+    let collections: Vec<Node> = sync
+        .children()
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c.tag == "collection")
+        .filter_map(|c| attr(c, "name"))
+        .map(|name| {
+            let version = *account.app_state.entry(name.clone()).or_insert(0);
+            NodeBuilder::new("collection")
+                .attr("name", name)
+                .attr("version", version.to_string())
+                .attr("has_more_patches", "false")
+                .build()
+        })
+        .collect();
+    iq_result(
+        iq,
+        vec![NodeBuilder::new("sync").children(collections).build()],
+    )
+}
+
+/// Tells a device the account's push name (`account_sync`), as the server does when it changes;
+/// sent once after linking so later logins do not wait for it from app state.
+fn push_name(sim: &Sim, phone: &str, device: u16) {
+    let inner = sim.lock();
+    let Some(a) = inner.accounts.get(phone) else {
+        return;
+    };
+    let node = NodeBuilder::new("notification")
+        .attr("from", a.jid())
+        .attr("type", "account_sync")
+        .attr("id", format!("pn-{phone}-{device}"))
+        .attr("t", super::now_secs().to_string())
+        .attr("pushname", a.push_name.clone())
+        .build();
+    if let Some(conn) = inner.online.get(&(phone.to_string(), device)) {
+        conn.send(node);
+    }
+}

@@ -1,0 +1,387 @@
+//! What the simulated servers and phones hold: accounts (one per phone number, each with its
+//! primary phone as device 0 and linked companion devices), who is online, pairings under way.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use tokio::sync::mpsc;
+use wacore::libsignal::protocol::KeyPair;
+use wacore_binary::Node;
+
+use crate::noise::ServerIdentity;
+
+/// What a connection task is told to do.
+#[derive(Debug)]
+pub enum Outbound {
+    /// Send this node.
+    Node(Node),
+    /// Send this node, then close the socket.
+    CloseWith(Node),
+    /// Close the socket at once.
+    Close,
+}
+
+/// A live socket, as the rest of the simulator reaches it.
+#[derive(Clone, Debug)]
+pub struct ConnHandle {
+    pub id: u64,
+    pub tx: mpsc::UnboundedSender<Outbound>,
+}
+
+impl ConnHandle {
+    pub fn send(&self, node: Node) {
+        let _ = self.tx.send(Outbound::Node(node));
+    }
+}
+
+/// A companion device linked to an account.
+#[derive(Debug, Clone)]
+pub struct LinkedDevice {
+    pub id: u16,
+    /// The device's static Noise key: presenting it is how the device logs in.
+    pub noise_key: [u8; 32],
+    pub identity_key: Vec<u8>,
+    pub registration_id: u32,
+    pub signed_prekey: Option<SignedPreKey>,
+    pub prekeys: Vec<(u32, Vec<u8>)>,
+    pub platform: String,
+    pub linked_at: u64,
+    /// Whether the phone already shared the app-state key with this device.
+    pub keys_shared: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignedPreKey {
+    pub id: u32,
+    pub public: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+/// The primary phone's Signal identity (device 0), published like any device's keys.
+pub struct PhoneKeys {
+    pub identity: KeyPair,
+    pub registration_id: u32,
+    pub signed_prekey: SignedPreKey,
+}
+
+impl PhoneKeys {
+    fn generate() -> Self {
+        let identity = KeyPair::generate(&mut rand::rng());
+        let spk = KeyPair::generate(&mut rand::rng());
+        let signature = identity
+            .private_key
+            .calculate_signature(&spk.public_key.serialize(), &mut rand::rng())
+            .expect("signing with a valid key");
+        Self {
+            identity,
+            registration_id: rand::random::<u32>() % 16_380 + 1,
+            signed_prekey: SignedPreKey {
+                id: 1,
+                public: spk.public_key.public_key_bytes().to_vec(),
+                signature: signature.to_vec(),
+            },
+        }
+    }
+}
+
+pub struct Account {
+    pub phone: String,
+    pub phone_keys: PhoneKeys,
+    /// The phone's Signal sessions with companions (async: encryption awaits the stores).
+    pub phone_signal: std::sync::Arc<tokio::sync::Mutex<crate::phone::PhoneSignal>>,
+    /// The account's app-state sync key (id, data), shared by the phone with each companion.
+    pub app_state_key: (Vec<u8>, [u8; 32]),
+    pub lid: String,
+    /// The primary's ADV account key: it signs each linked device's identity.
+    pub account_keys: KeyPair,
+    pub devices: BTreeMap<u16, LinkedDevice>,
+    pub next_device: u16,
+    pub blocklist: Vec<String>,
+    pub privacy: BTreeMap<String, String>,
+    pub disappearing: BTreeMap<String, u32>,
+    pub app_state: BTreeMap<String, u64>,
+    /// Stanzas waiting for an offline device.
+    pub queued: BTreeMap<u16, Vec<Node>>,
+    /// Messages handed to an online device that it has not acknowledged with a receipt yet:
+    /// if its connection ends first, they go back to `queued` (WhatsApp redelivers them).
+    pub in_flight: BTreeMap<u16, Vec<Node>>,
+    pub push_name: String,
+    /// Accounts this one exchanged messages with: they hear of its device changes.
+    pub peers: std::collections::BTreeSet<String>,
+    /// Last presence set by a device: ("available" | "unavailable", when).
+    pub presence: Option<(String, u64)>,
+    /// Devices subscribed to this account's presence.
+    pub presence_subscribers: std::collections::BTreeSet<(String, u16)>,
+    /// The account's profile photo: (picture id, JPEG bytes).
+    pub picture: Option<(String, Vec<u8>)>,
+}
+
+impl Account {
+    fn new(phone: &str, lid: String) -> Self {
+        // The phone's Signal identity is also the account key that signs companions (ADV).
+        let phone_keys = PhoneKeys::generate();
+        let privacy = [
+            ("groupadd", "all"),
+            ("last", "all"),
+            ("status", "all"),
+            ("profile", "all"),
+            ("readreceipts", "all"),
+            ("online", "all"),
+            ("calladd", "all"),
+            ("messages", "all"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        Self {
+            phone: phone.to_string(),
+            phone_signal: std::sync::Arc::new(tokio::sync::Mutex::new(
+                crate::phone::PhoneSignal::new(
+                    phone_keys.identity.clone(),
+                    phone_keys.registration_id,
+                ),
+            )),
+            app_state_key: (rand::random::<[u8; 6]>().to_vec(), rand::random()),
+            account_keys: phone_keys.identity.clone(),
+            phone_keys,
+            lid,
+            devices: BTreeMap::new(),
+            next_device: 1,
+            blocklist: Vec::new(),
+            privacy,
+            disappearing: BTreeMap::new(),
+            app_state: BTreeMap::new(),
+            queued: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            push_name: format!("Sim {phone}"),
+            peers: Default::default(),
+            presence: None,
+            presence_subscribers: Default::default(),
+            picture: None,
+        }
+    }
+
+    pub fn jid(&self) -> String {
+        format!("{}@s.whatsapp.net", self.phone)
+    }
+
+    pub fn lid_jid(&self) -> String {
+        format!("{}@lid", self.lid)
+    }
+
+    pub fn device_jid(&self, device: u16) -> String {
+        format!("{}:{device}@s.whatsapp.net", self.phone)
+    }
+}
+
+/// A client waiting to be linked: it showed these QR refs.
+#[derive(Clone, Debug)]
+pub struct PendingPair {
+    pub conn: ConnHandle,
+    pub refs: Vec<String>,
+    pub noise_key: [u8; 32],
+    pub identity_key: Vec<u8>,
+    pub registration_id: u32,
+    pub signed_prekey: Option<SignedPreKey>,
+    /// Set once a phone scanned: the account and device id it will get, and the iq id sent.
+    pub claimed: Option<(String, u16, String)>,
+    /// A pair-code flow the client started (`companion_hello`).
+    pub code: Option<CodeFlow>,
+}
+
+/// The state of a pair-code link: what the companion sent, then what the phone answered.
+#[derive(Clone)]
+pub struct CodeFlow {
+    pub phone: String,
+    pub pairing_ref: String,
+    pub wrapped_companion_ephemeral: Vec<u8>,
+    /// Set when the phone entered the code: the companion's ephemeral key and the phone's own.
+    pub entered: Option<([u8; 32], KeyPair)>,
+}
+
+impl std::fmt::Debug for CodeFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeFlow")
+            .field("phone", &self.phone)
+            .field("entered", &self.entered.is_some())
+            .finish()
+    }
+}
+
+#[derive(Default)]
+pub struct Inner {
+    pub accounts: HashMap<String, Account>,
+    pub lid_to_phone: HashMap<String, String>,
+    pub online: HashMap<(String, u16), ConnHandle>,
+    /// Pairing clients, by connection id.
+    pub pairing: HashMap<u64, PendingPair>,
+    next_lid: u64,
+}
+
+impl Inner {
+    /// The account of `phone`, created when new.
+    pub fn account_mut(&mut self, phone: &str) -> &mut Account {
+        if !self.accounts.contains_key(phone) {
+            self.next_lid += 1;
+            let lid = format!("{}", 100_000_000_000_000u64 + self.next_lid);
+            self.lid_to_phone.insert(lid.clone(), phone.to_string());
+            self.accounts
+                .insert(phone.to_string(), Account::new(phone, lid));
+        }
+        self.accounts.get_mut(phone).expect("just inserted")
+    }
+}
+
+pub struct Sim {
+    pub identity: ServerIdentity,
+    /// host:port clients reach the simulator's HTTP side at (for media connection info).
+    pub http_host: std::sync::OnceLock<String>,
+    pub inner: Mutex<Inner>,
+    next_conn: AtomicU64,
+    conns: Mutex<HashMap<u64, ConnHandle>>,
+}
+
+/// The account dump of `GET /admin/accounts/{phone}`.
+#[derive(Serialize)]
+pub struct AccountDump {
+    pub phone: String,
+    pub jid: String,
+    pub lid: String,
+    pub devices: Vec<DeviceDump>,
+    pub blocklist: Vec<String>,
+    pub privacy: BTreeMap<String, String>,
+    pub disappearing: BTreeMap<String, u32>,
+    pub app_state: BTreeMap<String, u64>,
+    pub queued: BTreeMap<String, usize>,
+    /// The id of the profile photo, when one is set.
+    pub picture_id: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct DeviceDump {
+    pub id: u16,
+    pub jid: String,
+    pub online: bool,
+    pub platform: String,
+}
+
+impl Default for Sim {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sim {
+    pub fn new() -> Self {
+        Self {
+            identity: ServerIdentity::generate(),
+            http_host: std::sync::OnceLock::new(),
+            inner: Mutex::new(Inner::default()),
+            next_conn: AtomicU64::new(1),
+            conns: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a new socket.
+    pub fn register_conn(&self, tx: mpsc::UnboundedSender<Outbound>) -> ConnHandle {
+        let handle = ConnHandle {
+            id: self.next_conn.fetch_add(1, Ordering::Relaxed),
+            tx,
+        };
+        self.conns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(handle.id, handle.clone());
+        handle
+    }
+
+    /// Forgets a closed socket everywhere.
+    pub fn drop_conn(&self, id: u64) {
+        self.conns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+        let mut inner = self.lock();
+        inner.pairing.remove(&id);
+        let gone: Vec<(String, u16)> = inner
+            .online
+            .iter()
+            .filter(|(_, c)| c.id == id)
+            .map(|(k, _)| k.clone())
+            .collect();
+        inner.online.retain(|_, c| c.id != id);
+        // What the device never acknowledged is delivered again when it comes back.
+        for (phone, device) in gone {
+            if let Some(a) = inner.accounts.get_mut(&phone) {
+                if let Some(unacked) = a.in_flight.remove(&device) {
+                    let queue = a.queued.entry(device).or_default();
+                    let mut requeued: Vec<Node> = unacked
+                        .into_iter()
+                        .map(|mut n| {
+                            n.attrs.insert("offline", "1");
+                            n
+                        })
+                        .collect();
+                    requeued.append(queue);
+                    *queue = requeued;
+                }
+            }
+        }
+    }
+
+    /// Closes every socket (shutdown).
+    pub fn close_all(&self) {
+        for c in self
+            .conns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            let _ = c.tx.send(Outbound::Close);
+        }
+    }
+
+    pub fn create_account(&self, phone: &str) -> (String, String) {
+        let mut inner = self.lock();
+        let a = inner.account_mut(phone);
+        (a.jid(), a.lid_jid())
+    }
+
+    pub fn dump(&self, phone: &str) -> Option<AccountDump> {
+        let inner = self.lock();
+        let a = inner.accounts.get(phone)?;
+        let mut devices = vec![DeviceDump {
+            id: 0,
+            jid: a.device_jid(0),
+            online: true,
+            platform: "phone".into(),
+        }];
+        devices.extend(a.devices.values().map(|d| DeviceDump {
+            id: d.id,
+            jid: a.device_jid(d.id),
+            online: inner.online.contains_key(&(a.phone.clone(), d.id)),
+            platform: d.platform.clone(),
+        }));
+        Some(AccountDump {
+            phone: a.phone.clone(),
+            jid: a.jid(),
+            lid: a.lid_jid(),
+            devices,
+            blocklist: a.blocklist.clone(),
+            privacy: a.privacy.clone(),
+            disappearing: a.disappearing.clone(),
+            app_state: a.app_state.clone(),
+            queued: a
+                .queued
+                .iter()
+                .map(|(d, q)| (a.device_jid(*d), q.len()))
+                .collect(),
+            picture_id: a.picture.as_ref().map(|(id, _)| id.clone()),
+        })
+    }
+}
