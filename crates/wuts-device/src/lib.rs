@@ -1,0 +1,178 @@
+//! The device runtime: one whatsapp-rust client per live device, supervised by a manager that
+//! starts, stops and finds them by device id. Session state lives in our database (`WaStore`),
+//! so a device can come back on any gateway node. Requests reach a device only through the
+//! manager; a failing device never affects another.
+
+mod events;
+mod live;
+
+pub use live::{LiveDevice, LiveState};
+pub use whatsapp_rust::prelude::Client;
+pub use whatsapp_rust::waproto::whatsapp as wa;
+pub use whatsapp_rust::Jid;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+use tracing::{info, warn};
+use wuts_core::Device;
+use wuts_store::whatsapp::WaStore;
+use wuts_store::Store;
+
+/// Where and how devices connect.
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeConfig {
+    /// WhatsApp's WebSocket endpoint; `None` is the real one. wa-sim: `ws://127.0.0.1:PORT/ws/chat`.
+    pub whatsapp_url: Option<String>,
+    /// A fixed client version; `None` asks WhatsApp for the current one (needs internet).
+    pub version: Option<(u32, u32, u32)>,
+    /// Devices reconnecting at once at start-up.
+    pub restore_concurrency: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("already connected")]
+    AlreadyConnected,
+    #[error("timeout waiting for {0}")]
+    Timeout(&'static str),
+    #[error("WhatsApp session is not connected")]
+    NotConnected,
+    #[error("failed to initialize device: {0}")]
+    Init(String),
+    #[error("{0}")]
+    WhatsApp(String),
+    #[error("storage: {0}")]
+    Store(String),
+}
+
+/// Starts, stops and looks up live devices.
+#[derive(Clone)]
+pub struct DeviceManager {
+    store: Store,
+    config: RuntimeConfig,
+    live: Arc<Mutex<HashMap<String, Arc<LiveDevice>>>>,
+}
+
+impl DeviceManager {
+    pub fn new(store: Store, config: RuntimeConfig) -> Self {
+        Self {
+            store,
+            config,
+            live: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    pub fn state_store(&self, device_id: &str) -> WaStore {
+        WaStore::new(self.store.clone(), device_id)
+    }
+
+    /// The live device, started when it is not running.
+    pub async fn ensure_started(&self, device: &Device) -> Result<Arc<LiveDevice>, RuntimeError> {
+        let mut live = self.live.lock().await;
+        if let Some(d) = live.get(&device.id) {
+            if d.is_running() {
+                return Ok(d.clone());
+            }
+        }
+        let d = LiveDevice::start(self.store.clone(), device.clone(), &self.config).await?;
+        live.insert(device.id.clone(), d.clone());
+        Ok(d)
+    }
+
+    pub async fn get(&self, device_id: &str) -> Option<Arc<LiveDevice>> {
+        self.live.lock().await.get(device_id).cloned()
+    }
+
+    /// Whether the device has stored credentials (it was paired and not logged out).
+    pub async fn has_session(&self, device_id: &str) -> Result<bool, RuntimeError> {
+        use whatsapp_rust::wacore::store::traits::DeviceStore;
+        let state = self.state_store(device_id);
+        match state
+            .load()
+            .await
+            .map_err(|e| RuntimeError::Store(e.to_string()))?
+        {
+            Some(d) => Ok(d.pn.is_some()),
+            None => Ok(false),
+        }
+    }
+
+    /// Stops the device's client and deletes its session state. The store is marked retired
+    /// first so the client's own writes are dropped, and wiped again once the client has stopped
+    /// so a write that was already in flight cannot bring the session back.
+    pub async fn retire(&self, device_id: &str) -> Result<(), RuntimeError> {
+        let d = self.live.lock().await.remove(device_id);
+        let state = match &d {
+            Some(d) => d.state_store().clone(),
+            None => self.state_store(device_id),
+        };
+        let wipe = |s: WaStore| async move {
+            s.wipe()
+                .await
+                .map_err(|e| RuntimeError::Store(e.to_string()))
+        };
+        wipe(state.clone()).await?;
+        if let Some(d) = d {
+            d.stop().await;
+        }
+        wipe(state).await
+    }
+
+    /// Stops the device's client, keeping its credentials.
+    pub async fn stop(&self, device_id: &str) {
+        let d = self.live.lock().await.remove(device_id);
+        if let Some(d) = d {
+            d.stop().await;
+        }
+    }
+
+    /// Reconnects every device that has a stored session, a few at a time, with jitter, so a
+    /// gateway restart does not stampede WhatsApp.
+    pub async fn restore_all(&self) {
+        let devices = match self.store.devices_with_session().await {
+            Ok(d) => d,
+            Err(e) => {
+                warn!("cannot list devices to restore: {e}");
+                return;
+            }
+        };
+        let gate = Arc::new(tokio::sync::Semaphore::new(
+            self.config.restore_concurrency.max(1),
+        ));
+        for device in devices {
+            let (this, gate) = (self.clone(), gate.clone());
+            tokio::spawn(async move {
+                let Ok(_permit) = gate.acquire().await else {
+                    return;
+                };
+                match this.has_session(&device.id).await {
+                    Ok(true) => {}
+                    other => {
+                        info!(device_id = %device.id, ?other, "not restored: no session");
+                        return;
+                    }
+                }
+                let jitter = Duration::from_millis(u64::from(device.id.as_bytes()[0]) % 250);
+                tokio::time::sleep(jitter).await;
+                match this.ensure_started(&device).await {
+                    Ok(d) => {
+                        if d.wait_connected(Duration::from_secs(30)).await {
+                            info!(device_id = %device.id, "device restored");
+                        }
+                    }
+                    Err(e) => warn!(device_id = %device.id, "restore failed: {e}"),
+                }
+            });
+        }
+    }
+
+    /// Stops every device (shutdown).
+    pub async fn stop_all(&self) {
+        let all: Vec<_> = self.live.lock().await.drain().map(|(_, d)| d).collect();
+        for d in all {
+            d.stop().await;
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! One live device: its whatsapp-rust client, what it last showed (QR, pair code), and its
+//! connection state, kept current from the client's events.
+
+use crate::events::record;
+use crate::{RuntimeConfig, RuntimeError};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Mutex};
+use whatsapp_rust::bot::{Bot, BotHandle};
+use whatsapp_rust::prelude::{Client, Event};
+use whatsapp_rust::TokioRuntime;
+use whatsapp_rust_tokio_transport::TokioWebSocketTransportFactory;
+use whatsapp_rust_ureq_http_client::UreqHttpClient;
+use wuts_core::{time, Device};
+use wuts_store::whatsapp::WaStore;
+use wuts_store::Store;
+
+/// What a live device is doing.
+#[derive(Debug, Clone, Default)]
+pub struct LiveState {
+    pub running: bool,
+    pub connected: bool,
+    pub jid: Option<String>,
+    pub phone_number: Option<String>,
+    /// The QR code on show and when it was generated (unix ms).
+    pub qr: Option<(String, i64)>,
+    /// The pair code on show, for which phone, and when (unix ms).
+    pub pair_code: Option<(String, String, i64)>,
+    /// WhatsApp ended the session (logged out or removed): credentials are gone.
+    pub logged_out: bool,
+}
+
+pub struct LiveDevice {
+    pub device: Device,
+    /// The client's own session store (wiping through it stops its late writes too).
+    state_store: WaStore,
+    handle: Mutex<Option<BotHandle>>,
+    client: Arc<Client>,
+    /// Shared with the event handler, which keeps it current.
+    state: Arc<watch::Sender<LiveState>>,
+}
+
+impl LiveDevice {
+    pub(crate) async fn start(
+        store: Store,
+        device: Device,
+        config: &RuntimeConfig,
+    ) -> Result<Arc<Self>, RuntimeError> {
+        let (state, _) = watch::channel(LiveState {
+            running: true,
+            ..Default::default()
+        });
+        let state = Arc::new(state);
+        let mut transport = TokioWebSocketTransportFactory::new();
+        if let Some(url) = &config.whatsapp_url {
+            transport = transport.with_url(url.clone());
+        }
+        let state_store = WaStore::new(store.clone(), device.id.clone());
+        let (ev_store, ev_device, ev_state, ev_wa) = (
+            store.clone(),
+            device.clone(),
+            state.clone(),
+            state_store.clone(),
+        );
+        let mut builder = Bot::builder()
+            .with_backend(state_store.clone())
+            .with_transport_factory(transport)
+            .with_http_client(UreqHttpClient::new())
+            .with_runtime(TokioRuntime)
+            .with_inbound_durability_hook(Durable {
+                store: store.clone(),
+                device: device.clone(),
+                state: state.clone(),
+            })
+            .on_event(move |event, client| {
+                let (store, device, state, wa) = (
+                    ev_store.clone(),
+                    ev_device.clone(),
+                    ev_state.clone(),
+                    ev_wa.clone(),
+                );
+                async move { on_event(&store, &wa, &device, &state, &client, &event).await }
+            });
+        if let Some(v) = config.version {
+            builder = builder.with_version(v);
+        }
+        let bot = builder
+            .build()
+            .await
+            .map_err(|e| RuntimeError::Init(e.to_string()))?;
+        let client = bot.client();
+        let handle = bot.spawn();
+        Ok(Arc::new(Self {
+            device,
+            state_store,
+            handle: Mutex::new(Some(handle)),
+            client,
+            state,
+        }))
+    }
+
+    /// The device's session-state store.
+    pub fn state_store(&self) -> &WaStore {
+        &self.state_store
+    }
+
+    pub fn client(&self) -> Arc<Client> {
+        self.client.clone()
+    }
+
+    pub fn state(&self) -> LiveState {
+        self.state.borrow().clone()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.state.borrow().running
+    }
+
+    /// Waits until `pred` holds for the state, up to `timeout`; answers whether it did.
+    pub async fn wait(&self, timeout: Duration, pred: impl Fn(&LiveState) -> bool) -> bool {
+        let mut rx = self.state.subscribe();
+        tokio::time::timeout(timeout, async {
+            loop {
+                if pred(&rx.borrow_and_update()) {
+                    return true;
+                }
+                if rx.changed().await.is_err() {
+                    return false;
+                }
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    pub async fn wait_connected(&self, timeout: Duration) -> bool {
+        self.wait(timeout, |s| s.connected).await
+    }
+
+    /// Stops the client (credentials stay in the database).
+    pub async fn stop(&self) {
+        if let Some(h) = self.handle.lock().await.take() {
+            h.shutdown().await;
+        }
+        self.state.send_modify(|s| {
+            s.running = false;
+            s.connected = false;
+        });
+    }
+
+    /// Asks WhatsApp for a pair code for `phone`.
+    pub async fn pair_code(&self, phone: &str) -> Result<String, RuntimeError> {
+        let options = whatsapp_rust::pair_code::PairCodeOptions {
+            phone_number: phone.to_string(),
+            ..Default::default()
+        };
+        let code = self
+            .client
+            .pair_with_code(options)
+            .await
+            .map_err(|e| RuntimeError::WhatsApp(e.to_string()))?;
+        self.state.send_modify(|s| {
+            s.pair_code = Some((code.clone(), phone.to_string(), time::now_millis()))
+        });
+        Ok(code)
+    }
+}
+
+fn jid_parts(jid: &whatsapp_rust::Jid) -> (String, String) {
+    (format!("{}@s.whatsapp.net", jid.user), jid.user.to_string())
+}
+
+async fn on_event(
+    store: &Store,
+    wa: &WaStore,
+    device: &Device,
+    state: &watch::Sender<LiveState>,
+    client: &Arc<Client>,
+    event: &Event,
+) {
+    let now = time::now_millis();
+    match event {
+        Event::PairingQrCode(q) => {
+            state.send_modify(|s| s.qr = Some((q.code.clone(), now)));
+            record(
+                store,
+                device,
+                "qr.generated",
+                serde_json::json!({"timeout": q.timeout.as_secs()}),
+            )
+            .await;
+        }
+        Event::PairSuccess(p) => {
+            let (jid, phone) = jid_parts(&p.id);
+            state.send_modify(|s| {
+                s.jid = Some(jid.clone());
+                s.phone_number = Some(phone.clone());
+                s.qr = None;
+                s.pair_code = None;
+            });
+            record(
+                store,
+                device,
+                "pair.success",
+                serde_json::json!({"jid": jid, "lid": p.lid.to_string(), "platform": p.platform}),
+            )
+            .await;
+        }
+        Event::Connected(_) => {
+            let pn = client
+                .persistence_manager()
+                .get_device_snapshot()
+                .pn
+                .clone();
+            let (jid, phone) = pn.as_ref().map(jid_parts).unzip();
+            state.send_modify(|s| {
+                s.connected = true;
+                s.logged_out = false;
+                s.jid = jid.clone().or(s.jid.clone());
+                s.phone_number = phone.clone().or(s.phone_number.clone());
+            });
+            if let Err(e) = store
+                .set_device_connection(&device.id, true, jid.as_deref(), phone.as_deref(), now)
+                .await
+            {
+                tracing::warn!(device_id = %device.id, "cannot record connection: {e}");
+            }
+            record(
+                store,
+                device,
+                "device.connected",
+                serde_json::json!({"jid": jid}),
+            )
+            .await;
+        }
+        Event::Disconnected(_) => {
+            state.send_modify(|s| s.connected = false);
+            let _ = store
+                .set_device_connection(&device.id, false, None, None, now)
+                .await;
+            record(store, device, "device.disconnected", serde_json::json!({})).await;
+        }
+        Event::LoggedOut(_) => {
+            state.send_modify(|s| {
+                s.connected = false;
+                s.logged_out = true;
+            });
+            // The session is over on WhatsApp's side: its credentials are worthless now.
+            let _ = wa.wipe().await;
+            let _ = store.clear_device_identity(&device.id, now).await;
+            record(store, device, "device.logged_out", serde_json::json!({})).await;
+        }
+        Event::StreamReplaced(_) => {
+            // Another session took this device over: stop instead of fighting it.
+            state.send_modify(|s| s.connected = false);
+            let _ = store
+                .set_device_connection(&device.id, false, None, None, now)
+                .await;
+            record(
+                store,
+                device,
+                "connection.stream_replaced",
+                serde_json::json!({}),
+            )
+            .await;
+            let client = client.clone();
+            tokio::spawn(async move { client.disconnect().await });
+        }
+        Event::TemporaryBan(b) => {
+            record(
+                store,
+                device,
+                "connection.temporary_ban",
+                serde_json::json!({"code": format!("{:?}", b.code)}),
+            )
+            .await;
+        }
+        Event::ConnectFailure(f) => {
+            record(
+                store,
+                device,
+                "connection.failure",
+                serde_json::json!({"reason": format!("{:?}", f.reason), "message": f.message}),
+            )
+            .await;
+        }
+        Event::Messages(batch) => {
+            // Normally recorded by the durability hook already; this covers what bypasses it
+            // (newsletters), and records nothing twice.
+            let own = state.borrow().jid.clone();
+            if let Err(e) =
+                crate::events::record_messages(store, device, own.as_deref(), &batch.messages).await
+            {
+                tracing::error!(device_id = %device.id, "cannot record messages: {e}");
+            }
+        }
+        Event::Receipt(r) => {
+            if let Some((name, data)) = crate::events::receipt_event(r) {
+                record(store, device, name, data).await;
+            }
+        }
+        Event::PairError(p) => {
+            record(
+                store,
+                device,
+                "connection.pair_error",
+                serde_json::json!({"error": p.error}),
+            )
+            .await;
+        }
+        _ => {}
+    }
+}
+
+/// Inbound messages reach the database before WhatsApp is acknowledged: a crash after the ack
+/// cannot lose them, and a redelivery after a crash before it is recorded once.
+struct Durable {
+    store: Store,
+    device: Device,
+    state: Arc<watch::Sender<LiveState>>,
+}
+
+#[async_trait::async_trait]
+impl whatsapp_rust::InboundDurabilityHook for Durable {
+    async fn on_messages(
+        &self,
+        _client: Arc<Client>,
+        batch: &[whatsapp_rust::wacore::types::events::InboundMessage],
+    ) -> anyhow::Result<()> {
+        let own = self.state.borrow().jid.clone();
+        crate::events::record_messages(&self.store, &self.device, own.as_deref(), batch).await?;
+        Ok(())
+    }
+}
