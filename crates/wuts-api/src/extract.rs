@@ -1,0 +1,231 @@
+//! Request extractors that answer in the envelope: JSON bodies, queries and paths; the caller's
+//! identity (user token or master token); and the device a request acts on.
+
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use wuts_core::{Device, FieldError, Principal};
+
+/// A JSON body. Malformed JSON, wrong types, missing or unknown fields and oversized bodies all
+/// answer in the envelope, naming the field. An empty body reads as `{}`. The Content-Type is not
+/// checked (see docs/compat.md).
+pub struct Json<T>(pub T);
+
+fn body_rejection(e: BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "request body is too large",
+        )
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            format!("cannot read the body: {e}"),
+        )
+    }
+}
+
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let inner = e.inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_JSON",
+                format!("malformed JSON: {inner}"),
+            );
+        }
+        let path = e.path().to_string();
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
+        let message = inner.to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        ApiError::validation(
+            format!("{field}: {message}"),
+            vec![FieldError::new(field, message)],
+        )
+    })
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(body_rejection)?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// A query string.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|e: QueryRejection| {
+                let message = e.body_text();
+                ApiError::validation(message.clone(), vec![FieldError::new("query", message)])
+            })
+    }
+}
+
+/// Path parameters.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|e: PathRejection| {
+                let message = e.body_text();
+                ApiError::validation(message.clone(), vec![FieldError::new("path", message)])
+            })
+    }
+}
+
+/// The token of `Authorization: Bearer <token>` (scheme case-insensitive; a bare token is
+/// accepted). Only that header is read.
+fn bearer(parts: &Parts) -> &str {
+    let Some(value) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return "";
+    };
+    let value = value.trim();
+    match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ => value,
+    }
+}
+
+/// The calling user, from their token.
+pub struct Auth(pub Principal);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Auth(state.services.authenticate(bearer(parts)).await?))
+    }
+}
+
+/// The platform operator, by the master token.
+pub struct Master;
+
+impl FromRequestParts<AppState> for Master {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        state.services.authenticate_master(bearer(parts)).await?;
+        Ok(Master)
+    }
+}
+
+/// A user token or the master token (for the endpoints super-admins may also call).
+pub enum Caller {
+    User(Principal),
+    Master,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts);
+        match state.services.authenticate(token).await {
+            Ok(p) => Ok(Caller::User(p)),
+            Err(user_err) => match state.services.authenticate_master(token).await {
+                Ok(()) => Ok(Caller::Master),
+                Err(_) => Err(user_err.into()),
+            },
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct DeviceQuery {
+    device_id: Option<String>,
+}
+
+/// A body that may name its device (`device_id`), as some catalogue endpoints do.
+pub trait DeviceIdInBody {
+    fn device_id(&self) -> Option<&str>;
+}
+
+/// The device a request acts on, chosen by the one rule of `Services::resolve_device`:
+/// `device_id` from the query string, else the caller's only device.
+pub struct DeviceCtx {
+    pub principal: Principal,
+    pub device: Device,
+}
+
+impl FromRequestParts<AppState> for DeviceCtx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Auth(principal) = Auth::from_request_parts(parts, state).await?;
+        let Query(q) = Query::<DeviceQuery>::from_request_parts(parts, state).await?;
+        let device = state
+            .services
+            .resolve_device(&principal, q.device_id.as_deref())
+            .await?;
+        Ok(DeviceCtx { principal, device })
+    }
+}
+
+/// A device-scoped request with a JSON body; `device_id` may be in the query or in the body (the
+/// query wins when both are given).
+pub struct DeviceJson<T> {
+    pub ctx: DeviceCtx,
+    pub body: T,
+}
+
+impl<T: DeserializeOwned + DeviceIdInBody + Send> FromRequest<AppState> for DeviceJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let Auth(principal) = Auth::from_request_parts(&mut parts, state).await?;
+        let Query(q) = Query::<DeviceQuery>::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let Json(body) = Json::<T>::from_request(req, state).await?;
+        let id = q.device_id.as_deref().or_else(|| body.device_id());
+        let device = state.services.resolve_device(&principal, id).await?;
+        Ok(DeviceJson {
+            ctx: DeviceCtx { principal, device },
+            body,
+        })
+    }
+}

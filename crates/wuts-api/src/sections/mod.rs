@@ -1,0 +1,9 @@
+//! One module per WUTS documentation section.
+
+pub mod instances;
+pub mod messages;
+pub mod ops;
+pub mod pairing;
+pub mod stream;
+pub mod users_admin;
+pub mod webhooks;

@@ -1,0 +1,53 @@
+//! Operations: liveness, readiness (database reachable) and Prometheus metrics (no auth, as WUTS).
+
+use crate::error::{ApiResult, ErrorBody};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
+        .routes(routes!(metrics))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HealthResponse {
+    success: bool,
+    status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = HealthResponse)))]
+async fn health() -> axum::Json<HealthResponse> {
+    axum::Json(HealthResponse {
+        success: true,
+        status: "ok",
+    })
+}
+
+/// The process can serve: its database answers.
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    responses((status = 200, body = HealthResponse), (status = 503, body = ErrorBody)))]
+async fn ready(State(s): State<AppState>) -> ApiResult<axum::Json<HealthResponse>> {
+    s.services.ready().await?;
+    Ok(axum::Json(HealthResponse {
+        success: true,
+        status: "ready",
+    }))
+}
+
+/// Prometheus metrics in the text exposition format (no authentication: scrape it internally).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "text/plain", body = String)))]
+async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(),
+    )
+}

@@ -1,0 +1,124 @@
+//! The device registry and the one rule for picking a request's device.
+
+use crate::{uuid_field, Services};
+use wuts_core::error::DomainResult;
+use wuts_core::events::EVENT_NAMES;
+use wuts_core::{time, validate, Device, DomainError, FieldError, Principal, WebhookConfig};
+
+pub(crate) fn new_webhook_id() -> String {
+    format!("wh_{}", uuid::Uuid::new_v4().simple())
+}
+
+impl Services {
+    /// Registers a device for the caller (disconnected). A webhook URL staged on the user is
+    /// applied to it with every event.
+    pub async fn create_device(
+        &self,
+        caller: &Principal,
+        name: Option<&str>,
+    ) -> DomainResult<Device> {
+        let now = time::now_millis();
+        let name = match name.map(str::trim) {
+            None | Some("") => {
+                format!("device-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+            }
+            Some(n) => validate::name("name", n)?,
+        };
+        let device = Device {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: caller.tenant_id.clone(),
+            user_id: caller.user_id.clone(),
+            name,
+            jid: None,
+            phone_number: None,
+            connected: false,
+            last_seen: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let staged = self
+            .store
+            .get_user(&caller.tenant_id, &caller.user_id)
+            .await?
+            .and_then(|u| u.pending_webhook_url);
+        let webhook = staged.map(|url| WebhookConfig {
+            id: new_webhook_id(),
+            device_id: device.id.clone(),
+            tenant_id: caller.tenant_id.clone(),
+            url,
+            enabled_events: EVENT_NAMES.iter().map(|s| s.to_string()).collect(),
+            enabled: true,
+            retry_attempts: 3,
+            timeout_secs: 10,
+            secret: None,
+            headers: Default::default(),
+            created_at: now,
+            updated_at: now,
+        });
+        self.store.create_device(&device, webhook.as_ref()).await?;
+        Ok(device)
+    }
+
+    /// The caller's devices, each with its webhook URL.
+    pub async fn list_devices(
+        &self,
+        caller: &Principal,
+    ) -> DomainResult<Vec<(Device, Option<String>)>> {
+        Ok(self
+            .store
+            .list_user_devices(&caller.tenant_id, &caller.user_id)
+            .await?)
+    }
+
+    /// The device a request acts on: `device_id` when given (it must be the caller's own), else
+    /// the caller's only device. Another tenant's device is "not found"; another user's device
+    /// of the same tenant is "forbidden".
+    pub async fn resolve_device(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+    ) -> DomainResult<Device> {
+        match device_id.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(raw) => {
+                let id = uuid_field("device_id", raw)?;
+                let device = self
+                    .store
+                    .get_device(&caller.tenant_id, &id)
+                    .await?
+                    .ok_or_else(|| DomainError::NotFound("device not found".into()))?;
+                if device.user_id != caller.user_id {
+                    return Err(DomainError::Forbidden(
+                        "device belongs to another user".into(),
+                    ));
+                }
+                Ok(device)
+            }
+            None => {
+                let mut devices = self
+                    .store
+                    .list_user_devices(&caller.tenant_id, &caller.user_id)
+                    .await?;
+                match devices.len() {
+                    0 => Err(DomainError::NotFound(
+                        "no device: create one with POST /devices".into(),
+                    )),
+                    1 => Ok(devices.remove(0).0),
+                    n => Err(DomainError::fields(vec![FieldError::new(
+                        "device_id",
+                        format!("is required: you have {n} devices, name one with device_id"),
+                    )])),
+                }
+            }
+        }
+    }
+
+    /// Removes one of the caller's devices with its configuration.
+    pub async fn delete_device(&self, caller: &Principal, device_id: &str) -> DomainResult<Device> {
+        let device = self.resolve_device(caller, Some(device_id)).await?;
+        self.retire_device(&device).await;
+        self.store
+            .delete_device(&caller.tenant_id, &device.id)
+            .await?;
+        Ok(device)
+    }
+}

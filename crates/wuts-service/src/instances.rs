@@ -1,0 +1,397 @@
+//! WUTS "instances": pairing (QR, pair code), connection state, connect/disconnect/logout of a
+//! device, through the device runtime.
+
+use crate::Services;
+use std::time::Duration;
+use wuts_core::error::DomainResult;
+use wuts_core::{time, Device, DomainError, FieldError, Principal};
+use wuts_device::RuntimeError;
+
+pub const QR_TTL_SECS: i64 = 60;
+pub const PAIR_CODE_TTL_SECS: i64 = 300;
+const WAIT: Duration = Duration::from_secs(20);
+
+fn runtime(e: RuntimeError) -> DomainError {
+    match e {
+        RuntimeError::AlreadyConnected => DomainError::Conflict("already connected".into()),
+        RuntimeError::NotConnected => {
+            DomainError::DeviceNotReady("WhatsApp session is not connected".into())
+        }
+        RuntimeError::Timeout(what) => {
+            DomainError::Unavailable(format!("timeout waiting for {what}"))
+        }
+        other => DomainError::Unavailable(other.to_string()),
+    }
+}
+
+/// A QR code to show: the raw string, when it was generated, and whether it was already cached.
+pub struct Qr {
+    pub code: String,
+    pub generated_at: i64,
+    pub cached: bool,
+}
+
+pub struct PairCode {
+    pub code: String,
+    pub phone: String,
+    pub cached: bool,
+}
+
+/// The live state of a device as `GET /status` shows it.
+pub struct Status {
+    pub device: Device,
+    pub connected: bool,
+    pub logged_in: bool,
+    pub jid: Option<String>,
+    pub phone_number: Option<String>,
+}
+
+/// Digits only, 10 to 15 of them, after dropping spaces, dashes, parentheses and a leading +.
+pub fn normalize_phone(field: &str, raw: &str) -> DomainResult<String> {
+    let digits: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '+'))
+        .collect();
+    if (10..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(digits)
+    } else {
+        Err(DomainError::fields(vec![FieldError::new(
+            field,
+            "invalid phone number format",
+        )
+        .with_value(raw)]))
+    }
+}
+
+impl Services {
+    /// The device's runtime, started to pair it; refused when it is paired already.
+    async fn start_pairing(
+        &self,
+        device: &Device,
+    ) -> DomainResult<std::sync::Arc<wuts_device::LiveDevice>> {
+        if self.connected_now(device).await
+            || self
+                .devices
+                .has_session(&device.id)
+                .await
+                .map_err(runtime)?
+        {
+            return Err(runtime(RuntimeError::AlreadyConnected));
+        }
+        self.devices.ensure_started(device).await.map_err(runtime)
+    }
+
+    async fn connected_now(&self, device: &Device) -> bool {
+        match self.devices.get(&device.id).await {
+            Some(live) => live.state().connected,
+            None => false,
+        }
+    }
+
+    /// A pairing QR for the device, starting its connection when needed.
+    pub async fn qr(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        refresh: bool,
+    ) -> DomainResult<(Device, Qr)> {
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.start_pairing(&device).await?;
+        let now = time::now_millis();
+        let fresh = |s: &wuts_device::LiveState| {
+            s.qr.as_ref()
+                .is_some_and(|(_, at)| now - at < QR_TTL_SECS * 1000)
+        };
+        let cached = !refresh && fresh(&live.state());
+        if !cached {
+            let since = if refresh { now } else { 0 };
+            if !live
+                .wait(WAIT, |s| s.qr.as_ref().is_some_and(|(_, at)| *at >= since))
+                .await
+            {
+                return Err(runtime(RuntimeError::Timeout("QR code")));
+            }
+        }
+        let (code, generated_at) = live
+            .state()
+            .qr
+            .ok_or_else(|| runtime(RuntimeError::Timeout("QR code")))?;
+        Ok((
+            device,
+            Qr {
+                code,
+                generated_at,
+                cached,
+            },
+        ))
+    }
+
+    /// Whether a QR is cached for the device (for polling).
+    pub async fn qr_status(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+    ) -> DomainResult<Option<i64>> {
+        if device_id.is_none_or(|d| d.trim().is_empty()) {
+            return Err(DomainError::field("device_id", "device_id is required"));
+        }
+        let device = self.resolve_device(caller, device_id).await?;
+        let now = time::now_millis();
+        Ok(match self.devices.get(&device.id).await {
+            Some(live) => live
+                .state()
+                .qr
+                .map(|(_, at)| at)
+                .filter(|at| now - at < QR_TTL_SECS * 1000),
+            None => None,
+        })
+    }
+
+    /// An 8-character pair code for `phone`, to be entered on that phone.
+    pub async fn pair_code(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        phone: &str,
+        refresh: bool,
+    ) -> DomainResult<(Device, PairCode)> {
+        let phone = normalize_phone("phone", phone)?;
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.start_pairing(&device).await?;
+        let now = time::now_millis();
+        if !refresh {
+            if let Some((code, p, at)) = live.state().pair_code {
+                if p == phone && now - at < PAIR_CODE_TTL_SECS * 1000 {
+                    return Ok((
+                        device,
+                        PairCode {
+                            code,
+                            phone,
+                            cached: true,
+                        },
+                    ));
+                }
+            }
+        }
+        // The socket is up and unregistered once the first QR shows.
+        if !live.wait(WAIT, |s| s.qr.is_some()).await {
+            return Err(runtime(RuntimeError::Timeout("WhatsApp QR event")));
+        }
+        let code = live.pair_code(&phone).await.map_err(runtime)?;
+        Ok((
+            device,
+            PairCode {
+                code,
+                phone,
+                cached: false,
+            },
+        ))
+    }
+
+    pub async fn status(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+    ) -> DomainResult<Status> {
+        let device = self.resolve_device(caller, device_id).await?;
+        let logged_in = self
+            .devices
+            .has_session(&device.id)
+            .await
+            .map_err(runtime)?;
+        let live = self.devices.get(&device.id).await.map(|l| l.state());
+        let connected = live.as_ref().is_some_and(|s| s.connected);
+        let jid = live
+            .as_ref()
+            .and_then(|s| s.jid.clone())
+            .or(device.jid.clone());
+        let phone_number = live
+            .as_ref()
+            .and_then(|s| s.phone_number.clone())
+            .or(device.phone_number.clone());
+        Ok(Status {
+            device,
+            connected,
+            logged_in,
+            jid,
+            phone_number,
+        })
+    }
+
+    /// Reconnects from stored credentials; answers whether a QR is needed instead.
+    pub async fn connect(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+    ) -> DomainResult<(Device, bool, bool)> {
+        let device = self.resolve_device(caller, device_id).await?;
+        if !self
+            .devices
+            .has_session(&device.id)
+            .await
+            .map_err(runtime)?
+        {
+            return Ok((device, false, true));
+        }
+        let live = self
+            .devices
+            .ensure_started(&device)
+            .await
+            .map_err(runtime)?;
+        if !live.wait_connected(Duration::from_secs(30)).await {
+            return Err(DomainError::Unavailable("reconnect failed".into()));
+        }
+        Ok((device, true, false))
+    }
+
+    /// Drops the connection, keeping the credentials.
+    pub async fn disconnect(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+    ) -> DomainResult<Device> {
+        let device = self.resolve_device(caller, device_id).await?;
+        if self.devices.get(&device.id).await.is_none() {
+            return Err(DomainError::DeviceNotReady(
+                "device not found or not connected".into(),
+            ));
+        }
+        self.devices.stop(&device.id).await;
+        self.store
+            .set_device_connection(&device.id, false, None, None, time::now_millis())
+            .await?;
+        self.store
+            .record_event(
+                &device.id,
+                &uuid::Uuid::new_v4().to_string(),
+                "device.disconnected",
+                r#"{"reason":"manual"}"#,
+                time::now_millis(),
+            )
+            .await?;
+        Ok(device)
+    }
+
+    /// Logs the device out: WhatsApp removes the companion, its credentials are wiped.
+    pub async fn logout(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+    ) -> DomainResult<Device> {
+        let device = self.resolve_device(caller, device_id).await?;
+        let Some(live) = self
+            .devices
+            .get(&device.id)
+            .await
+            .filter(|l| l.state().connected)
+        else {
+            return Err(DomainError::DeviceNotReady(
+                "WhatsApp session is not connected".into(),
+            ));
+        };
+        live.client().logout().await;
+        live.wait(WAIT, |s| s.logged_out).await;
+        self.devices
+            .retire(&device.id)
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        self.store
+            .clear_device_identity(&device.id, time::now_millis())
+            .await?;
+        Ok(device)
+    }
+
+    /// Stops a device's runtime before its record goes (unlinking it when connected).
+    pub(crate) async fn retire_device(&self, device: &Device) {
+        if let Some(live) = self.devices.get(&device.id).await {
+            if live.state().connected {
+                live.client().logout().await;
+            }
+        }
+        self.devices.stop(&device.id).await;
+    }
+}
+
+/// WUTS shows privacy settings under whatsmeow's field names.
+fn privacy_key(wire: &str) -> Option<&'static str> {
+    Some(match wire {
+        "groupadd" => "GroupAdd",
+        "last" => "LastSeen",
+        "status" => "Status",
+        "profile" => "Profile",
+        "readreceipts" => "ReadReceipts",
+        "calladd" => "CallAdd",
+        "online" => "Online",
+        "messages" => "Messages",
+        "defense" => "Defense",
+        "stickers" => "Stickers",
+        _ => return None,
+    })
+}
+
+/// Largest profile photo accepted, decoded.
+pub const PICTURE_MAX: usize = 2 * 1024 * 1024;
+
+impl Services {
+    /// The live client of a connected device, or `DEVICE_NOT_READY` at once.
+    async fn connected_client(
+        &self,
+        device: &Device,
+    ) -> DomainResult<std::sync::Arc<wuts_device::Client>> {
+        match self.devices.get(&device.id).await {
+            Some(live) if live.state().connected => Ok(live.client()),
+            _ => Err(runtime(RuntimeError::NotConnected)),
+        }
+    }
+
+    /// The connected account's own privacy settings.
+    pub async fn privacy(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+    ) -> DomainResult<std::collections::BTreeMap<&'static str, String>> {
+        let device = self.resolve_device(caller, device_id).await?;
+        let client = self.connected_client(&device).await?;
+        let settings = client
+            .fetch_privacy_settings()
+            .await
+            .map_err(|e| DomainError::Unavailable(format!("privacy fetch failed: {e}")))?;
+        Ok(settings
+            .settings
+            .iter()
+            .filter_map(|s| Some((privacy_key(&s.category.to_string())?, s.value.to_string())))
+            .collect())
+    }
+
+    /// Sets the connected account's own profile photo (a base64 JPEG); answers the picture id.
+    pub async fn set_profile_picture(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        image_base64: &str,
+    ) -> DomainResult<String> {
+        use base64::Engine as _;
+        let raw = image_base64.trim();
+        let raw = raw.split_once("base64,").map_or(raw, |(_, b)| b);
+        if raw.is_empty() {
+            return Err(DomainError::field("image_base64", "is required"));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(raw)
+            .map_err(|_| DomainError::field("image_base64", "is not valid base64"))?;
+        if bytes.len() > PICTURE_MAX {
+            return Err(DomainError::field("image_base64", "must be at most 2 MiB"));
+        }
+        if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            return Err(DomainError::field("image_base64", "must be a JPEG image"));
+        }
+        let device = self.resolve_device(caller, device_id).await?;
+        let client = self.connected_client(&device).await?;
+        let res = client
+            .profile()
+            .set_profile_picture(bytes)
+            .await
+            .map_err(|e| DomainError::Unavailable(format!("failed to set profile picture: {e}")))?;
+        Ok(res.id)
+    }
+}

@@ -1,0 +1,115 @@
+//! The use cases of wuts: what a caller may do to tenants, users, devices and webhook
+//! configuration, with the permission rules of `wuts_core::role` applied. No HTTP here: callers
+//! pass plain values and get domain records or a `DomainError` back.
+
+mod auth;
+mod devices;
+pub mod instances;
+pub mod messages;
+mod password;
+mod tenants;
+mod users;
+pub mod webhooks;
+
+pub use auth::MasterTokenInit;
+pub use tenants::Registered;
+pub use users::CreatedUser;
+pub use wuts_core::DomainError;
+pub use wuts_store::{Backend, Store};
+
+use std::time::Duration;
+use wuts_core::error::DomainResult;
+use wuts_core::{token::TokenHash, Principal};
+
+/// Settings the use cases need from the configuration.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// How long an authenticated token stays cached before the database is asked again.
+    pub auth_cache_ttl: Duration,
+    /// Accept plain-http webhook URLs (for receivers on a private network or in tests).
+    pub webhook_allow_http: bool,
+    /// A master token given by the operator (environment or file); it wins over the stored one.
+    pub master_token: Option<String>,
+    /// How devices reach WhatsApp.
+    pub runtime: wuts_device::RuntimeConfig,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            auth_cache_ttl: Duration::from_secs(60),
+            webhook_allow_http: false,
+            master_token: None,
+            runtime: wuts_device::RuntimeConfig {
+                restore_concurrency: 8,
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// The entry point of every use case. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    store: Store,
+    cache: moka::sync::Cache<TokenHash, Principal>,
+    config: ServiceConfig,
+    master_override: Option<TokenHash>,
+    devices: wuts_device::DeviceManager,
+    /// Flips to true when the server starts shutting down (long-lived streams end then).
+    closing: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Services {
+    pub fn new(store: Store, config: ServiceConfig) -> Self {
+        let cache = moka::sync::Cache::builder()
+            .max_capacity(100_000)
+            .time_to_live(config.auth_cache_ttl)
+            .build();
+        let master_override = config.master_token.as_deref().map(TokenHash::of);
+        let devices = wuts_device::DeviceManager::new(store.clone(), config.runtime.clone());
+        let closing = std::sync::Arc::new(tokio::sync::watch::channel(false).0);
+        Self {
+            store,
+            cache,
+            config,
+            master_override,
+            devices,
+            closing,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Tells long-lived requests (event streams) to end: the server is shutting down.
+    pub fn begin_shutdown(&self) {
+        self.closing.send_replace(true);
+    }
+
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// The device runtime (start-up restore and shutdown are the binary's to call).
+    pub fn devices(&self) -> &wuts_device::DeviceManager {
+        &self.devices
+    }
+
+    /// The database answers (readiness).
+    pub async fn ready(&self) -> DomainResult<()> {
+        Ok(self.store.ping().await?)
+    }
+}
+
+/// Ids in paths and queries are UUIDs; anything else is a validation error naming the field.
+pub(crate) fn uuid_field(field: &str, raw: &str) -> DomainResult<String> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| {
+            DomainError::fields(vec![
+                wuts_core::FieldError::new(field, "must be a UUID").with_value(raw)
+            ])
+        })
+}

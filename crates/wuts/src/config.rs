@@ -1,0 +1,109 @@
+//! Configuration: defaults, then an optional TOML file, then `WUTS_*` environment variables, then
+//! command-line flags. Every key is listed in the README.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// `sqlite://path` (embedded, the default) or `postgres://...`.
+    pub database_url: String,
+    /// Database pool size.
+    pub db_max_connections: u32,
+    /// The platform master token. When unset, one is generated on first start, printed once,
+    /// and only its digest stored.
+    pub master_token: Option<String>,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// A tracing filter, e.g. `info` or `wuts=debug,tower_http=info`.
+    pub log_level: String,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Comma-separated allowed CORS origins; empty disables CORS; `*` allows any.
+    pub cors_origins: String,
+    /// Seconds an authenticated token stays cached.
+    pub auth_cache_ttl_secs: u64,
+    /// Accept plain-http webhook URLs.
+    pub webhook_allow_http: bool,
+    /// WhatsApp's WebSocket endpoint; empty means the real one. For wa-sim:
+    /// `ws://127.0.0.1:PORT/ws/chat` (needs a build with the `sim` feature).
+    pub whatsapp_url: String,
+    /// A fixed WhatsApp Web client version `major.minor.patch`; empty asks WhatsApp.
+    pub whatsapp_version: String,
+    /// Devices reconnecting at once at start-up.
+    pub restore_concurrency: usize,
+    /// First webhook retry delay in milliseconds (doubles per attempt, ±20% jitter, 5 min cap).
+    pub webhook_retry_base_ms: u64,
+    /// Devices whose webhooks are delivered at once.
+    pub webhook_concurrency: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/wuts.db".into(),
+            db_max_connections: 16,
+            master_token: None,
+            log_format: "text".into(),
+            log_level: "info".into(),
+            body_limit: 16 * 1024 * 1024,
+            cors_origins: String::new(),
+            auth_cache_ttl_secs: 60,
+            webhook_allow_http: false,
+            whatsapp_url: String::new(),
+            whatsapp_version: String::new(),
+            restore_concurrency: 8,
+            webhook_retry_base_ms: 1000,
+            webhook_concurrency: 32,
+        }
+    }
+}
+
+impl Config {
+    /// Loads the layers; `file` is the TOML path (`--config` / `WUTS_CONFIG`, else `wuts.toml`
+    /// when present).
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(p) => fig = fig.merge(Toml::file_exact(p)),
+            None if Path::new("wuts.toml").exists() => fig = fig.merge(Toml::file("wuts.toml")),
+            None => {}
+        }
+        fig.merge(Env::prefixed("WUTS_").ignore(&["config"]))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    /// `major.minor.patch` of `whatsapp_version`, when set.
+    pub fn version(&self) -> anyhow::Result<Option<(u32, u32, u32)>> {
+        if self.whatsapp_version.trim().is_empty() {
+            return Ok(None);
+        }
+        let parts: Vec<u32> = self
+            .whatsapp_version
+            .trim()
+            .split('.')
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map_err(|_| anyhow::anyhow!("whatsapp_version must look like 2.3000.1030000000"))?;
+        match parts[..] {
+            [a, b, c] => Ok(Some((a, b, c))),
+            _ => anyhow::bail!("whatsapp_version must look like 2.3000.1030000000"),
+        }
+    }
+
+    pub fn cors_list(&self) -> Vec<String> {
+        self.cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    }
+}

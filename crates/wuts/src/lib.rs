@@ -1,0 +1,102 @@
+//! The `wuts` binary's wiring: configuration, logging, and the server's life cycle.
+
+pub mod config;
+
+use config::Config;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tracing::info;
+use wuts_api::HttpConfig;
+use wuts_service::{MasterTokenInit, ServiceConfig, Services, Store};
+
+/// Opens the database, applies migrations and builds the use cases.
+pub async fn services(cfg: &Config) -> anyhow::Result<Services> {
+    let store = Store::connect(&cfg.database_url, cfg.db_max_connections).await?;
+    store.migrate().await?;
+    Ok(Services::new(
+        store,
+        ServiceConfig {
+            auth_cache_ttl: Duration::from_secs(cfg.auth_cache_ttl_secs),
+            webhook_allow_http: cfg.webhook_allow_http,
+            master_token: cfg.master_token.clone().filter(|t| !t.is_empty()),
+            runtime: wuts_device::RuntimeConfig {
+                whatsapp_url: Some(cfg.whatsapp_url.clone()).filter(|u| !u.trim().is_empty()),
+                version: cfg.version()?,
+                restore_concurrency: cfg.restore_concurrency,
+            },
+        },
+    ))
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    cfg: &Config,
+    services: Services,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    if let MasterTokenInit::Generated(token) = services.init_master_token().await? {
+        // Printed once, on stdout only: it is never logged and only its digest is kept.
+        println!("=================================================================");
+        println!(" wuts generated the platform master token. It is shown only now:");
+        println!("   {token}");
+        println!(" Keep it safe. Rotate it with `wuts master-token rotate`.");
+        println!("=================================================================");
+    }
+    let http = HttpConfig {
+        body_limit: cfg.body_limit,
+        cors_origins: cfg.cors_list(),
+    };
+    let app = wuts_api::app(services.clone(), &http);
+    info!(addr = %listener.local_addr()?, backend = ?services.store().backend(), "wuts listening");
+    // Webhook delivery from the events outbox, until shutdown.
+    let dispatcher = wuts_webhooks::Dispatcher::new(
+        services.store().clone(),
+        wuts_webhooks::DispatcherConfig {
+            concurrency: cfg.webhook_concurrency,
+            base_backoff: Duration::from_millis(cfg.webhook_retry_base_ms.max(1)),
+            ..Default::default()
+        },
+    );
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let delivery = tokio::spawn(dispatcher.run(async {
+        let _ = stop_rx.await;
+    }));
+    // Devices that were logged in reconnect by themselves, a few at a time.
+    services.devices().restore_all().await;
+    let closing = services.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Event streams end so the graceful shutdown does not wait on them.
+            closing.begin_shutdown();
+        })
+        .await?;
+    let _ = stop_tx.send(());
+    let _ = delivery.await;
+    // Clients stop (and flush their session state) before the database closes.
+    services.devices().stop_all().await;
+    services.store().close().await;
+    info!("wuts stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    info!("shutdown requested");
+}

@@ -1,0 +1,273 @@
+//! SIGKILL in the middle of pairing and after it: the database stays consistent and the device
+//! reconnects on the next start (the real `wuts` binary, against wa-sim).
+
+mod common;
+
+use common::{pg_admin_url, Backend, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use wa_sim::SimServer;
+
+struct Gateway {
+    child: Child,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Gateway {
+    async fn start(db: &str, sim: &SimServer, master: &str) -> Self {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_wuts"))
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                db,
+            ])
+            .env("WUTS_MASTER_TOKEN", master)
+            .env("WUTS_WHATSAPP_URL", sim.ws_url())
+            .env("WUTS_WHATSAPP_VERSION", "2.3000.1030000000")
+            .env("WUTS_LOG_LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = reqwest::get(format!("{base}/ready")).await {
+                if r.status() == StatusCode::OK {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "gateway never became ready");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { child, base }
+    }
+
+    fn kill9(mut self) {
+        Command::new("kill")
+            .args(["-KILL", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap();
+    }
+
+    async fn call(
+        &self,
+        m: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut r = reqwest::Client::new()
+            .request(m, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let res = r.send().await.unwrap();
+        (res.status(), res.json().await.unwrap())
+    }
+
+    async fn status_until_connected(&self, token: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (_, s) = self
+                .call(reqwest::Method::GET, "/status", token, None)
+                .await;
+            if s["data"]["connected"] == json!(true) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "never connected: {s}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A database for one gateway's whole life: a SQLite file in `dir`, or a new PostgreSQL database.
+async fn fresh_db(b: Backend, dir: &std::path::Path) -> (String, Option<String>) {
+    match b {
+        Backend::Sqlite => (format!("sqlite://{}/wuts.db", dir.display()), None),
+        Backend::Postgres => {
+            let name = format!("wuts_t_{}", uuid::Uuid::new_v4().simple());
+            let admin = pg_admin_url().unwrap();
+            let store = wuts_store::Store::connect(&admin, 1).await.unwrap();
+            store
+                .execute_for_tests(&format!("CREATE DATABASE {name}"))
+                .await;
+            store.close().await;
+            (
+                format!("{}/{name}", admin.rsplit_once('/').unwrap().0),
+                Some(name),
+            )
+        }
+    }
+}
+
+async fn drop_db(pg: Option<String>) {
+    if let Some(name) = pg {
+        let store = wuts_store::Store::connect(&pg_admin_url().unwrap(), 1)
+            .await
+            .unwrap();
+        store
+            .execute_for_tests(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+        store.close().await;
+    }
+}
+
+async fn scan(sim: &SimServer, qr: &str, phone: &str) {
+    let res = reqwest::Client::new()
+        .post(format!("{}/admin/scan-qr", sim.http_url()))
+        .json(&json!({"qr": qr, "phone": phone}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+}
+
+async fn kill_during_and_after_pairing(b: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, pg) = fresh_db(b, dir.path()).await;
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let master = uuid::Uuid::new_v4().to_string();
+    let gw = Gateway::start(&db, &sim, &master).await;
+    let (_, reg) = gw
+        .call(
+            reqwest::Method::POST,
+            "/register",
+            &master,
+            Some(json!({"tenant_name": "crash", "email": "c@c.test", "password": PASSWORD})),
+        )
+        .await;
+    let token = reg["token"].as_str().unwrap().to_string();
+    gw.call(
+        reqwest::Method::POST,
+        "/devices",
+        &token,
+        Some(json!({"name": "d"})),
+    )
+    .await;
+
+    // Killed while a QR is on show: nothing half-paired survives, pairing starts over.
+    let (st, qr) = gw.call(reqwest::Method::GET, "/qr", &token, None).await;
+    assert_eq!(st, StatusCode::OK, "{qr}");
+    gw.kill9();
+    let gw = Gateway::start(&db, &sim, &master).await;
+    let (_, s) = gw.call(reqwest::Method::GET, "/status", &token, None).await;
+    assert_eq!(s["data"]["status"], json!("needs_qr"), "{s}");
+    let (st, qr) = gw.call(reqwest::Method::GET, "/qr", &token, None).await;
+    assert_eq!(st, StatusCode::OK, "{qr}");
+    scan(&sim, qr["data"]["qr_code"].as_str().unwrap(), "15553330001").await;
+    gw.status_until_connected(&token).await;
+
+    // Killed while connected: the next start reconnects from the database, no QR.
+    gw.kill9();
+    let gw = Gateway::start(&db, &sim, &master).await;
+    let s = gw.status_until_connected(&token).await;
+    assert_eq!(s["data"]["jid"], json!("15553330001@s.whatsapp.net"));
+    gw.kill9();
+    sim.stop().await;
+    drop_db(pg).await;
+}
+
+both_backends!(kill_during_and_after_pairing, kill_during_inbound_burst);
+
+/// The phone of another account sends a burst of texts; the gateway is SIGKILLed in the middle
+/// and started again: every message ends up recorded exactly once (same event id for any
+/// redelivery), none is lost.
+async fn kill_during_inbound_burst(b: Backend) {
+    const N: usize = 1000;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, pg) = fresh_db(b, dir.path()).await;
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let master = uuid::Uuid::new_v4().to_string();
+    let gw = Gateway::start(&db, &sim, &master).await;
+    let (_, reg) = gw
+        .call(
+            reqwest::Method::POST,
+            "/register",
+            &master,
+            Some(json!({"tenant_name": "burst", "email": "b@b.test", "password": PASSWORD})),
+        )
+        .await;
+    let token = reg["token"].as_str().unwrap().to_string();
+    let (_, dev) = gw
+        .call(
+            reqwest::Method::POST,
+            "/devices",
+            &token,
+            Some(json!({"name": "d"})),
+        )
+        .await;
+    let device = dev["device"]["id"].as_str().unwrap().to_string();
+    let (_, qr) = gw.call(reqwest::Method::GET, "/qr", &token, None).await;
+    scan(&sim, qr["data"]["qr_code"].as_str().unwrap(), "15553330010").await;
+    gw.status_until_connected(&token).await;
+    let http = reqwest::Client::new();
+    let send = |i: usize| {
+        http.post(format!("{}/admin/send", sim.http_url()))
+            .json(
+                &json!({"from": "15553330011", "to": "15553330010", "text": format!("burst-{i}")}),
+            )
+            .send()
+    };
+    http.post(format!("{}/admin/accounts", sim.http_url()))
+        .json(&json!({"phone": "15553330011"}))
+        .send()
+        .await
+        .unwrap();
+    for i in 0..N / 2 {
+        assert!(send(i).await.unwrap().status().is_success());
+    }
+    gw.kill9();
+    for i in N / 2..N {
+        assert!(send(i).await.unwrap().status().is_success());
+    }
+    let gw = Gateway::start(&db, &sim, &master).await;
+    gw.status_until_connected(&token).await;
+    let store = wuts_store::Store::connect(&db, 1).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let rows = store
+            .event_data_for_tests(&device, "message.received")
+            .await;
+        let mut texts: Vec<String> = rows
+            .iter()
+            .filter_map(|(_, d)| {
+                serde_json::from_str::<Value>(d).ok()?["content"]
+                    .as_str()
+                    .map(String::from)
+            })
+            .collect();
+        let total = texts.len();
+        texts.sort();
+        texts.dedup();
+        assert_eq!(texts.len(), total, "a message was recorded twice");
+        if texts.len() == N {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {N} messages recorded",
+            texts.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    store.close().await;
+    gw.kill9();
+    sim.stop().await;
+    drop_db(pg).await;
+}

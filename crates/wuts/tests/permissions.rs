@@ -1,0 +1,343 @@
+//! Every endpoint against no token, a malformed token, the master token, another tenant's admin,
+//! and each role of the tenant, with the expected statuses.
+
+mod common;
+
+use common::{Backend, TestApp, PASSWORD};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+both_backends!(permission_matrix);
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Nobody,
+    Malformed,
+    Master,
+    OtherTenantAdmin,
+    Admin,
+    Manager,
+    User,
+}
+
+const ALL: [Who; 7] = [
+    Who::Nobody,
+    Who::Malformed,
+    Who::Master,
+    Who::OtherTenantAdmin,
+    Who::Admin,
+    Who::Manager,
+    Who::User,
+];
+
+/// Tenant A (admin, manager, and a plain user owning device D) and tenant B (its admin).
+struct World {
+    admin: String,
+    manager: String,
+    user: String,
+    other_admin: String,
+}
+
+impl World {
+    fn token<'a>(&'a self, app: &'a TestApp, who: Who) -> Option<&'a str> {
+        match who {
+            Who::Nobody => None,
+            Who::Malformed => Some("not-a-real-token"),
+            Who::Master => Some(&app.master),
+            Who::OtherTenantAdmin => Some(&self.other_admin),
+            Who::Admin => Some(&self.admin),
+            Who::Manager => Some(&self.manager),
+            Who::User => Some(&self.user),
+        }
+    }
+}
+
+/// One request, built from fresh fixtures so destructive calls do not interfere.
+struct Case {
+    name: &'static str,
+    method: Method,
+    path: String,
+    body: Option<Value>,
+}
+
+async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
+    let fresh_user = || async { app.user(&w.admin, "user").await.0 };
+    let fresh_device = || async { app.device(&w.user, "fixture").await };
+    let hook = json!({"webhook_url": "https://h.test/x", "enabled_events": ["message.received"]});
+    let (method, path, body) = match name {
+        "POST /register" => (
+            Method::POST,
+            "/register".to_string(),
+            Some(
+                json!({"tenant_name": format!("t-{}", uuid::Uuid::new_v4()), "email": "a@b.test", "password": PASSWORD}),
+            ),
+        ),
+        "GET /tenants" => (Method::GET, "/tenants".into(), None),
+        "GET /global/tenants/{id}" => {
+            let (tid, _, _) = app
+                .register(&format!("g-{}", uuid::Uuid::new_v4().simple()))
+                .await;
+            (Method::GET, format!("/global/tenants/{tid}"), None)
+        }
+        "DELETE /global/tenants/{id}" => {
+            let (tid, _, _) = app
+                .register(&format!("d-{}", uuid::Uuid::new_v4().simple()))
+                .await;
+            (Method::DELETE, format!("/global/tenants/{tid}"), None)
+        }
+        "POST /users" => (
+            Method::POST,
+            "/users".into(),
+            Some(
+                json!({"email": format!("{}@x.test", uuid::Uuid::new_v4().simple()), "password": PASSWORD, "role": "user"}),
+            ),
+        ),
+        "GET /users" => (Method::GET, "/users".into(), None),
+        "GET /users/{id}" => (Method::GET, format!("/users/{}", fresh_user().await), None),
+        "PUT /users/{id}" => (
+            Method::PUT,
+            format!("/users/{}", fresh_user().await),
+            Some(json!({"active": false})),
+        ),
+        "DELETE /users/{id}" => (
+            Method::DELETE,
+            format!("/users/{}", fresh_user().await),
+            None,
+        ),
+        "POST /users/{id}/promote" => (
+            Method::POST,
+            format!("/users/{}/promote", fresh_user().await),
+            Some(json!({"new_role": "manager"})),
+        ),
+        "POST /devices" => (Method::POST, "/devices".into(), Some(json!({"name": "x"}))),
+        "GET /devices" => (Method::GET, "/devices".into(), None),
+        "GET /user/devices" => (Method::GET, "/user/devices".into(), None),
+        "DELETE /devices/{id}" => (
+            Method::DELETE,
+            format!("/devices/{}", fresh_device().await),
+            None,
+        ),
+        "POST /webhook" => (
+            Method::POST,
+            format!("/webhook?device_id={}", fresh_device().await),
+            Some(hook),
+        ),
+        "GET /webhook" | "DELETE /webhook" => {
+            let d = fresh_device().await;
+            let (st, _) = app
+                .post(&format!("/webhook?device_id={d}"), &w.user, hook)
+                .await;
+            assert_eq!(st, StatusCode::OK);
+            let m = if name.starts_with("GET") {
+                Method::GET
+            } else {
+                Method::DELETE
+            };
+            (m, format!("/webhook?device_id={d}"), None)
+        }
+        "GET /webhook/events" => (Method::GET, "/webhook/events".into(), None),
+        "POST /send/text" => (
+            Method::POST,
+            format!("/send/text?device_id={}", fresh_device().await),
+            Some(json!({"number": "15550001111", "text": "hi"})),
+        ),
+        "GET /webhook/dead-letters" => (
+            Method::GET,
+            format!("/webhook/dead-letters?device_id={}", fresh_device().await),
+            None,
+        ),
+        "POST /webhook/dead-letters/{id}/redeliver" => (
+            Method::POST,
+            format!(
+                "/webhook/dead-letters/{}/redeliver?device_id={}",
+                uuid::Uuid::new_v4(),
+                fresh_device().await
+            ),
+            Some(json!({})),
+        ),
+        "POST /user/webhook" => (
+            Method::POST,
+            "/user/webhook".into(),
+            Some(json!({"webhook_url": "https://h.test/u"})),
+        ),
+        other => panic!("no case {other}"),
+    };
+    Case {
+        name,
+        method,
+        path,
+        body,
+    }
+}
+
+/// The expected status of `who` on the endpoint `name`.
+fn expected(name: &str, who: Who) -> StatusCode {
+    use Who::*;
+    const OK: StatusCode = StatusCode::OK;
+    const CREATED: StatusCode = StatusCode::CREATED;
+    const UNAUTH: StatusCode = StatusCode::UNAUTHORIZED;
+    const FORBID: StatusCode = StatusCode::FORBIDDEN;
+    const NOTFOUND: StatusCode = StatusCode::NOT_FOUND;
+    if matches!(who, Nobody | Malformed) {
+        return UNAUTH;
+    }
+    match name {
+        "POST /register" => {
+            if who == Master {
+                CREATED
+            } else {
+                UNAUTH
+            }
+        }
+        "GET /tenants" | "GET /global/tenants/{id}" | "DELETE /global/tenants/{id}" => {
+            if who == Master {
+                OK
+            } else {
+                UNAUTH
+            }
+        }
+        "POST /users" => match who {
+            Admin | OtherTenantAdmin => CREATED,
+            Manager | User => FORBID,
+            _ => UNAUTH,
+        },
+        "GET /users" => match who {
+            Admin | OtherTenantAdmin => OK,
+            Manager | User => FORBID,
+            _ => UNAUTH,
+        },
+        "GET /users/{id}" => match who {
+            Admin | Manager | Master => OK,
+            User => FORBID,
+            OtherTenantAdmin => NOTFOUND,
+            _ => UNAUTH,
+        },
+        "PUT /users/{id}" | "DELETE /users/{id}" | "POST /users/{id}/promote" => match who {
+            Admin | Manager => OK,
+            User => FORBID,
+            OtherTenantAdmin => NOTFOUND,
+            _ => UNAUTH,
+        },
+        "POST /devices" => {
+            if who == Master {
+                UNAUTH
+            } else {
+                CREATED
+            }
+        }
+        "GET /devices" | "GET /user/devices" | "GET /webhook/events" | "POST /user/webhook" => {
+            if who == Master {
+                UNAUTH
+            } else {
+                OK
+            }
+        }
+        // The owner's device has no WhatsApp session in this test.
+        "POST /send/text" => match who {
+            User => StatusCode::CONFLICT,
+            Admin | Manager => FORBID,
+            OtherTenantAdmin => NOTFOUND,
+            _ => UNAUTH,
+        },
+        // No such dead event: the owner is told so.
+        "POST /webhook/dead-letters/{id}/redeliver" => match who {
+            User => NOTFOUND,
+            Admin | Manager => FORBID,
+            OtherTenantAdmin => NOTFOUND,
+            _ => UNAUTH,
+        },
+        // Device-scoped: only the owner (the plain user) acts on their device.
+        "DELETE /devices/{id}"
+        | "POST /webhook"
+        | "GET /webhook"
+        | "DELETE /webhook"
+        | "GET /webhook/dead-letters" => match who {
+            User => OK,
+            Admin | Manager => FORBID,
+            OtherTenantAdmin => NOTFOUND,
+            _ => UNAUTH,
+        },
+        other => panic!("no expectation for {other}"),
+    }
+}
+
+const ENDPOINTS: &[&str] = &[
+    "POST /register",
+    "GET /tenants",
+    "GET /global/tenants/{id}",
+    "DELETE /global/tenants/{id}",
+    "POST /users",
+    "GET /users",
+    "GET /users/{id}",
+    "PUT /users/{id}",
+    "DELETE /users/{id}",
+    "POST /users/{id}/promote",
+    "POST /devices",
+    "GET /devices",
+    "GET /user/devices",
+    "DELETE /devices/{id}",
+    "POST /webhook",
+    "GET /webhook",
+    "DELETE /webhook",
+    "GET /webhook/events",
+    "POST /user/webhook",
+    "GET /webhook/dead-letters",
+    "POST /webhook/dead-letters/{id}/redeliver",
+    "POST /send/text",
+];
+
+async fn permission_matrix(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (_, _, admin) = app.register("tenant-a").await;
+    let (_, manager) = app.user(&admin, "manager").await;
+    let (_, user) = app.user(&admin, "user").await;
+    let (_, _, other_admin) = app.register("tenant-b").await;
+    let w = World {
+        admin,
+        manager,
+        user,
+        other_admin,
+    };
+    let mut failures = Vec::new();
+    for name in ENDPOINTS {
+        for who in ALL {
+            let c = case(&app, &w, name).await;
+            let (status, body) = app
+                .call(
+                    c.method.clone(),
+                    &c.path,
+                    w.token(&app, who),
+                    c.body.clone(),
+                )
+                .await;
+            let want = expected(c.name, who);
+            if status != want {
+                failures.push(format!(
+                    "{} as {who:?}: got {status}, want {want}: {body}",
+                    c.name
+                ));
+            }
+            if !status.is_success() && body["success"] != json!(false) {
+                failures.push(format!(
+                    "{} as {who:?}: not the error envelope: {body}",
+                    c.name
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+
+    // Another tenant's admin lists only their own tenant's users and devices.
+    let (_, users) = app.get("/users", &w.other_admin).await;
+    assert!(users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["email"].as_str().unwrap() != "admin@tenant-a.test"));
+    app.stop().await;
+}

@@ -1,0 +1,461 @@
+//! Webhook delivery to a real local HTTP receiver: signed envelopes, in order, retried.
+
+mod common;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode as AxStatus};
+use common::{Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use wa_sim::SimServer;
+
+/// A receiver that records every request and answers from a script (then 200).
+#[derive(Clone, Default)]
+struct Receiver {
+    seen: Arc<Mutex<Vec<(HeaderMap, String)>>>,
+    script: Arc<Mutex<Vec<u16>>>,
+}
+
+impl Receiver {
+    async fn start(script: Vec<u16>) -> (Self, String) {
+        let r = Receiver {
+            seen: Default::default(),
+            script: Arc::new(Mutex::new(script)),
+        };
+        let app = axum::Router::new()
+            .route(
+                "/hook",
+                axum::routing::post(
+                    |State(r): State<Receiver>, headers: HeaderMap, body: String| async move {
+                        r.seen.lock().unwrap().push((headers, body));
+                        let mut s = r.script.lock().unwrap();
+                        let code = if s.is_empty() { 200 } else { s.remove(0) };
+                        AxStatus::from_u16(code).unwrap()
+                    },
+                ),
+            )
+            .with_state(r.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (r, url)
+    }
+
+    fn requests(&self) -> Vec<(HeaderMap, Value)> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(h, b)| (h.clone(), serde_json::from_str(b).unwrap()))
+            .collect()
+    }
+
+    fn raw(&self) -> Vec<(HeaderMap, String)> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    async fn until(
+        &self,
+        what: &str,
+        pred: impl Fn(&[(HeaderMap, Value)]) -> bool,
+    ) -> Vec<(HeaderMap, Value)> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let r = self.requests();
+            if pred(&r) {
+                return r;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {:?}",
+                r.iter().map(|x| x.1["event"].clone()).collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn gateway(b: Backend, sim: &SimServer) -> TestApp {
+    let url = sim.ws_url();
+    TestApp::start_with(b, move |c| {
+        c.whatsapp_url = url;
+        c.whatsapp_version = "2.3000.1030000000".into();
+        c.webhook_retry_base_ms = 50;
+    })
+    .await
+}
+
+async fn pair(app: &TestApp, sim: &SimServer, token: &str, phone: &str) {
+    let (st, qr) = app.get("/qr", token).await;
+    assert_eq!(st, StatusCode::OK, "{qr}");
+    let res = reqwest::Client::new()
+        .post(format!("{}/admin/scan-qr", sim.http_url()))
+        .json(&json!({"qr": qr["data"]["qr_code"], "phone": phone}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+}
+
+both_backends!(
+    signed_events_in_order,
+    retried_after_500_delivered_once,
+    dead_after_retries
+);
+
+async fn signed_events_in_order(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (rx, url) = Receiver::start(vec![]).await;
+    let (_, user_id, token) = app.register("hooks").await;
+    let device = app.device(&token, "d").await;
+    let (st, w) = app
+        .post(
+            "/webhook",
+            &token,
+            json!({"webhook_url": url, "enabled_events": ["pair.success", "device.connected"], "secret": "s3cret", "headers": {"X-Env": "test"}}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{w}");
+    pair(&app, &sim, &token, "15554440001").await;
+    let got = rx
+        .until("pair.success then device.connected", |r| {
+            r.iter().any(|x| x.1["event"] == json!("device.connected"))
+        })
+        .await;
+    let events: Vec<&Value> = got.iter().map(|x| &x.1["event"]).collect();
+    assert_eq!(
+        events,
+        vec![&json!("pair.success"), &json!("device.connected")],
+        "only subscribed events, in order"
+    );
+    for ((headers, env), (_, raw)) in got.iter().zip(rx.raw()) {
+        assert_eq!(env["device_id"], json!(device));
+        assert_eq!(env["user_id"], json!(user_id));
+        assert!(env["timestamp"].as_i64().unwrap() > 1_700_000_000);
+        assert!(env["id"].as_str().is_some());
+        assert_eq!(headers["x-env"], "test");
+        assert_eq!(headers["x-wuts-event"], env["event"].as_str().unwrap());
+        // Header signature: HMAC(secret, timestamp + "." + raw body).
+        let ts = headers["x-wuts-timestamp"].to_str().unwrap();
+        let sig = headers["x-wuts-signature"].to_str().unwrap();
+        assert!(
+            wuts_webhooks::verify("s3cret", &format!("{ts}.{raw}"), sig),
+            "header signature"
+        );
+        assert!(!wuts_webhooks::verify("wrong", &format!("{ts}.{raw}"), sig));
+        // Body signature: HMAC(secret, the envelope without `signature`).
+        let mut unsigned = env.clone();
+        let body_sig = unsigned
+            .as_object_mut()
+            .unwrap()
+            .remove("signature")
+            .unwrap();
+        assert!(
+            wuts_webhooks::verify("s3cret", &unsigned.to_string(), body_sig.as_str().unwrap()),
+            "body signature"
+        );
+    }
+    assert_eq!(got[1].1["data"]["jid"], json!("15554440001@s.whatsapp.net"));
+    app.stop().await;
+    sim.stop().await;
+}
+
+async fn retried_after_500_delivered_once(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (rx, url) = Receiver::start(vec![500]).await;
+    let (_, _, token) = app.register("retry").await;
+    let device = app.device(&token, "d").await;
+    app.post(
+        "/webhook",
+        &token,
+        json!({"webhook_url": url, "enabled_events": ["device.connected"], "retry_attempts": 3}),
+    )
+    .await;
+    pair(&app, &sim, &token, "15554440002").await;
+    let got = rx.until("a retry", |r| r.len() >= 2).await;
+    assert_eq!(
+        got[0].1["id"], got[1].1["id"],
+        "the retry carries the same event id"
+    );
+    // Recorded as delivered after two attempts: nothing more is sent for it.
+    let store = wuts_store::Store::connect(&app.database_url, 1)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !store
+        .event_deliveries_for_tests(&device)
+        .await
+        .iter()
+        .any(|(e, d)| e == "device.connected" && d == "delivered")
+    {
+        assert!(Instant::now() < deadline, "never marked delivered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    store.close().await;
+    assert_eq!(rx.requests().len(), 2);
+    app.stop().await;
+    sim.stop().await;
+}
+
+async fn dead_after_retries(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (rx, url) = Receiver::start(vec![500, 500, 500, 500]).await;
+    let (_, _, token) = app.register("dead").await;
+    let device = app.device(&token, "d").await;
+    app.post("/webhook", &token, json!({"webhook_url": url, "enabled_events": ["pair.success", "device.connected"], "retry_attempts": 1})).await;
+    pair(&app, &sim, &token, "15554440003").await;
+    // pair.success fails twice (1 + 1 retry) and is kept as dead; device.connected fails twice too.
+    rx.until("four attempts", |r| r.len() >= 4).await;
+    let store = wuts_store::Store::connect(&app.database_url, 1)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let states = store.event_deliveries_for_tests(&device).await;
+        if states
+            .iter()
+            .filter(|(e, d)| (e == "pair.success" || e == "device.connected") && d == "dead")
+            .count()
+            == 2
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{states:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    store.close().await;
+
+    // Both stay listed as dead letters; redelivering one sends it again with the same id.
+    let (st, dl) = app.get("/webhook/dead-letters", &token).await;
+    assert_eq!(st, StatusCode::OK, "{dl}");
+    assert_eq!(dl["count"], json!(2), "{dl}");
+    let first = dl["events"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(dl["events"][0]["last_error"], json!("HTTP 500"));
+    let before = rx.requests().len();
+    let (st, r) = app
+        .post(
+            &format!("/webhook/dead-letters/{first}/redeliver"),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let got = rx.until("the redelivery", |r| r.len() > before).await;
+    assert_eq!(got.last().unwrap().1["id"], json!(first));
+    let (st, e) = app
+        .post(
+            &format!("/webhook/dead-letters/{first}/redeliver"),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    app.stop().await;
+    sim.stop().await;
+}
+
+both_backends!(text_both_ways_reaches_webhooks);
+
+/// Two accounts, each on a device of the gateway: a text sent through the API reaches the other
+/// side's webhook as `message.received` (with both identities), the receipt comes back as
+/// `message.delivered`, and the phone's own text arrives too.
+async fn text_both_ways_reaches_webhooks(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (rx_a, url_a) = Receiver::start(vec![]).await;
+    let (rx_b, url_b) = Receiver::start(vec![]).await;
+    let (_, _, admin) = app.register("talk").await;
+    let (_, user_b) = app.user(&admin, "user").await;
+    app.device(&admin, "a").await;
+    app.device(&user_b, "b").await;
+    let events = json!(["message.received", "message.delivered", "message.read"]);
+    app.post(
+        "/webhook",
+        &admin,
+        json!({"webhook_url": url_a, "enabled_events": events}),
+    )
+    .await;
+    app.post(
+        "/webhook",
+        &user_b,
+        json!({"webhook_url": url_b, "enabled_events": events}),
+    )
+    .await;
+    pair(&app, &sim, &admin, "15554440011").await;
+    pair(&app, &sim, &user_b, "15554440012").await;
+    for t in [&admin, &user_b] {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while app.get("/status", t).await.1["data"]["connected"] != json!(true) {
+            assert!(Instant::now() < deadline, "not connected");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    let (st, sent) = app
+        .post(
+            "/send/text",
+            &admin,
+            json!({"number": "+1 555 444 0012", "text": "hello b"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{sent}");
+    assert_eq!(sent["status"], json!("sent"));
+    assert_eq!(sent["chat_jid"], json!("15554440012@s.whatsapp.net"));
+    let id = sent["message_id"].as_str().unwrap().to_string();
+    let got = rx_b
+        .until("message.received at b", |r| {
+            r.iter().any(|x| x.1["event"] == json!("message.received"))
+        })
+        .await;
+    let data = &got
+        .iter()
+        .find(|x| x.1["event"] == json!("message.received"))
+        .unwrap()
+        .1["data"];
+    assert_eq!(data["message_id"], json!(id));
+    assert_eq!(data["content"], json!("hello b"));
+    assert_eq!(data["from"], json!("15554440011@s.whatsapp.net"));
+    assert!(
+        data["from_lid"]
+            .as_str()
+            .is_some_and(|l| l.ends_with("@lid")),
+        "both identities: {data}"
+    );
+    rx_a.until("message.delivered at a", |r| {
+        r.iter().any(|x| {
+            x.1["event"] == json!("message.delivered")
+                && x.1["data"]["message_ids"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(id))
+        })
+    })
+    .await;
+
+    // The simulated phone of A writes to B.
+    let res = reqwest::Client::new()
+        .post(format!("{}/admin/send", sim.http_url()))
+        .json(&json!({"from": "15554440011", "to": "15554440012", "text": "from a's phone"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    rx_b.until("the phone's text at b", |r| {
+        r.iter()
+            .any(|x| x.1["data"]["content"] == json!("from a's phone"))
+    })
+    .await;
+
+    // Bad input and a device without a session.
+    let (st, e) = app
+        .post("/send/text", &admin, json!({"number": "12", "text": "x"}))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let (st, e) = app
+        .post(
+            "/send/text",
+            &admin,
+            json!({"number": "15554440012", "text": ""}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let (_, _, other) = app.register("idle").await;
+    app.device(&other, "idle").await;
+    let (st, e) = app
+        .post(
+            "/send/text",
+            &other,
+            json!({"number": "15554440012", "text": "x"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error_code"], json!("DEVICE_NOT_READY"));
+    app.stop().await;
+    sim.stop().await;
+}
+
+both_backends!(sse_stream_carries_events_and_resumes);
+
+/// Reads SSE frames from `res` until `n` events arrived; answers (id, event, data) of each.
+async fn sse_events(res: &mut reqwest::Response, n: usize) -> Vec<(String, String, Value)> {
+    let mut buf = String::new();
+    let mut out = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while out.len() < n {
+        let chunk = tokio::time::timeout_at(deadline.into(), res.chunk())
+            .await
+            .expect("sse timed out")
+            .unwrap()
+            .expect("sse ended");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            let field = |name: &str| {
+                frame.lines().find_map(|l| {
+                    l.strip_prefix(&format!("{name}:"))
+                        .map(|v| v.trim_start().to_string())
+                })
+            };
+            if let (Some(id), Some(event), Some(data)) =
+                (field("id"), field("event"), field("data"))
+            {
+                out.push((id, event, serde_json::from_str(&data).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+async fn sse_stream_carries_events_and_resumes(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (_, _, token) = app.register("sse").await;
+    let device = app.device(&token, "d").await;
+    let open = |last: Option<String>| {
+        let mut r = app
+            .http
+            .get(format!("{}/events/stream", app.base))
+            .bearer_auth(&token);
+        if let Some(l) = last {
+            r = r.header("last-event-id", l);
+        }
+        r.send()
+    };
+    let mut live = open(None).await.unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    pair(&app, &sim, &token, "15554440021").await;
+    // Live: the events arrive as they happen, in order, in the webhook envelope.
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|(_, e, _): &(String, String, Value)| e == "device.connected")
+    {
+        seen.extend(sse_events(&mut live, 1).await);
+    }
+    assert!(seen.iter().any(|(_, e, _)| e == "pair.success"));
+    for (id, event, env) in &seen {
+        assert_eq!(env["id"], json!(id));
+        assert_eq!(env["event"], json!(event));
+        assert_eq!(env["device_id"], json!(device));
+    }
+    // Resumed after the first one: the rest, from the second on.
+    let mut resumed = open(Some(seen[0].0.clone())).await.unwrap();
+    let again = sse_events(&mut resumed, seen.len() - 1).await;
+    let ids: Vec<&String> = again.iter().map(|x| &x.0).collect();
+    let expected: Vec<&String> = seen[1..].iter().map(|x| &x.0).collect();
+    assert_eq!(ids, expected);
+    let res = open(Some(uuid::Uuid::new_v4().to_string())).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // A graceful shutdown ends open streams instead of waiting on them.
+    tokio::time::timeout(Duration::from_secs(15), app.stop())
+        .await
+        .expect("shutdown with open streams");
+    drop(live);
+    drop(resumed);
+    sim.stop().await;
+}
