@@ -99,25 +99,22 @@ impl DeviceManager {
         }
     }
 
-    /// Stops the device's client and deletes its session state. The store is marked retired
-    /// first so the client's own writes are dropped, and wiped again once the client has stopped
-    /// so a write that was already in flight cannot bring the session back.
+    /// Deletes the device's session state and stops its client. The store is sealed before the
+    /// delete, so nothing the client still flushes can bring the session back.
     pub async fn retire(&self, device_id: &str) -> Result<(), RuntimeError> {
         let d = self.live.lock().await.remove(device_id);
         let state = match &d {
             Some(d) => d.state_store().clone(),
             None => self.state_store(device_id),
         };
-        let wipe = |s: WaStore| async move {
-            s.wipe()
-                .await
-                .map_err(|e| RuntimeError::Store(e.to_string()))
-        };
-        wipe(state.clone()).await?;
+        state
+            .wipe()
+            .await
+            .map_err(|e| RuntimeError::Store(e.to_string()))?;
         if let Some(d) = d {
             d.stop().await;
         }
-        wipe(state).await
+        Ok(())
     }
 
     /// Stops the device's client, keeping its credentials.

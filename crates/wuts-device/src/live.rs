@@ -142,6 +142,8 @@ impl LiveDevice {
         if let Some(h) = self.handle.lock().await.take() {
             h.shutdown().await;
         }
+        // Shutdown flushed the session; the client's detached saver must not write after it.
+        self.state_store.seal().await;
         self.state.send_modify(|s| {
             s.running = false;
             s.connected = false;
@@ -213,18 +215,19 @@ async fn on_event(
                 .pn
                 .clone();
             let (jid, phone) = pn.as_ref().map(jid_parts).unzip();
-            state.send_modify(|s| {
-                s.connected = true;
-                s.logged_out = false;
-                s.jid = jid.clone().or(s.jid.clone());
-                s.phone_number = phone.clone().or(s.phone_number.clone());
-            });
+            // The row first: whoever sees the live state connected also reads it from the table.
             if let Err(e) = store
                 .set_device_connection(&device.id, true, jid.as_deref(), phone.as_deref(), now)
                 .await
             {
                 tracing::warn!(device_id = %device.id, "cannot record connection: {e}");
             }
+            state.send_modify(|s| {
+                s.connected = true;
+                s.logged_out = false;
+                s.jid = jid.clone().or(s.jid.clone());
+                s.phone_number = phone.clone().or(s.phone_number.clone());
+            });
             record(
                 store,
                 device,

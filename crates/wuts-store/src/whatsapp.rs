@@ -19,8 +19,9 @@ use wacore::store::Device;
 pub struct WaStore {
     store: Store,
     device_id: String,
-    /// Set by `wipe`: the session is over, and a client still flushing must not write it back.
-    retired: Arc<std::sync::atomic::AtomicBool>,
+    /// Set by `seal` (and `wipe`): this client is done, and nothing it still flushes may land.
+    /// Writes hold the read side for their whole duration, so sealing waits for those in flight.
+    sealed: Arc<tokio::sync::RwLock<bool>>,
 }
 
 /// Separates the parts of composite keys; never part of a JID or message id.
@@ -75,7 +76,7 @@ impl WaStore {
         Self {
             store,
             device_id: device_id.into(),
-            retired: Arc::default(),
+            sealed: Arc::default(),
         }
     }
 
@@ -83,14 +84,23 @@ impl WaStore {
         &self.device_id
     }
 
-    fn retired(&self) -> bool {
-        self.retired.load(std::sync::atomic::Ordering::Acquire)
+    /// Held for the duration of a write; `None` once the store is sealed.
+    async fn writable(&self) -> Option<tokio::sync::RwLockReadGuard<'_, bool>> {
+        let gate = self.sealed.read().await;
+        (!*gate).then_some(gate)
+    }
+
+    /// Stops every write through this store (and its clones, the client's own), waiting for
+    /// those in flight. A stopped client's late flushes then cannot overwrite what the next
+    /// client of the same device wrote, nor bring back a session that was wiped.
+    pub async fn seal(&self) {
+        *self.sealed.write().await = true;
     }
 
     async fn put(&self, ns: &str, k: &str, v: &[u8], n: i64, t: i64) -> Result<()> {
-        if self.retired() {
+        let Some(_writing) = self.writable().await else {
             return Ok(());
-        }
+        };
         sqlx::query(UPSERT)
             .bind(&self.device_id)
             .bind(ns)
@@ -105,9 +115,9 @@ impl WaStore {
     }
 
     async fn put_many(&self, ns: &str, rows: Vec<(String, Vec<u8>, i64, i64)>) -> Result<()> {
-        if self.retired() {
+        let Some(_writing) = self.writable().await else {
             return Ok(());
-        }
+        };
         let mut tx = self.store.pool.begin().await.map_err(db)?;
         for (k, v, n, t) in rows {
             sqlx::query(UPSERT)
@@ -186,6 +196,9 @@ impl WaStore {
     }
 
     async fn del(&self, ns: &str, k: &str) -> Result<()> {
+        let Some(_writing) = self.writable().await else {
+            return Ok(());
+        };
         sqlx::query("DELETE FROM wa_state WHERE device_id = $1 AND ns = $2 AND k = $3")
             .bind(&self.device_id)
             .bind(ns)
@@ -197,6 +210,9 @@ impl WaStore {
     }
 
     async fn del_keys(&self, ns: &str, keys: Vec<String>) -> Result<u32> {
+        let Some(_writing) = self.writable().await else {
+            return Ok(0);
+        };
         let mut tx = self.store.pool.begin().await.map_err(db)?;
         let mut n = 0u32;
         for k in keys {
@@ -215,6 +231,9 @@ impl WaStore {
     }
 
     async fn del_ns(&self, ns: &str) -> Result<()> {
+        let Some(_writing) = self.writable().await else {
+            return Ok(());
+        };
         sqlx::query("DELETE FROM wa_state WHERE device_id = $1 AND ns = $2")
             .bind(&self.device_id)
             .bind(ns)
@@ -226,6 +245,9 @@ impl WaStore {
 
     /// Deletes rows of `ns` with `t` before `cutoff`; answers how many.
     async fn del_older(&self, ns: &str, cutoff: i64) -> Result<u32> {
+        let Some(_writing) = self.writable().await else {
+            return Ok(0);
+        };
         let done = sqlx::query("DELETE FROM wa_state WHERE device_id = $1 AND ns = $2 AND t < $3")
             .bind(&self.device_id)
             .bind(ns)
@@ -236,11 +258,9 @@ impl WaStore {
         Ok(done.rows_affected() as u32)
     }
 
-    /// Deletes every row of this device (logout wipes credentials). This store, and every clone
-    /// of it (the client's own), writes nothing afterwards.
+    /// Seals the store, then deletes every row of this device (logout wipes credentials).
     pub async fn wipe(&self) -> Result<()> {
-        self.retired
-            .store(true, std::sync::atomic::Ordering::Release);
+        self.seal().await;
         sqlx::query("DELETE FROM wa_state WHERE device_id = $1")
             .bind(&self.device_id)
             .execute(&self.store.pool)
@@ -315,6 +335,9 @@ impl SignalStore for WaStore {
             .map(Bytes::from))
     }
     async fn mark_prekeys_uploaded(&self, ids: &[u32]) -> Result<()> {
+        let Some(_writing) = self.writable().await else {
+            return Ok(());
+        };
         let mut tx = self.store.pool.begin().await.map_err(db)?;
         for id in ids {
             sqlx::query(
@@ -750,6 +773,9 @@ impl MsgSecretStore for WaStore {
             .map(|r| (r.v, r.n)))
     }
     async fn delete_expired_msg_secrets(&self, cutoff_timestamp: i64) -> Result<u32> {
+        let Some(_writing) = self.writable().await else {
+            return Ok(0);
+        };
         let done = sqlx::query("DELETE FROM wa_state WHERE device_id = $1 AND ns = 'msg_secret' AND t <> 0 AND t <= $2")
             .bind(&self.device_id)
             .bind(cutoff_timestamp)

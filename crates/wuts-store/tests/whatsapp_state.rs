@@ -279,3 +279,34 @@ async fn events_recorded_once() {
     assert_eq!(events, vec!["message.received", "message.received"]);
     store.close().await;
 }
+
+/// A sealed store writes nothing, through any clone; a new store of the same device writes again.
+/// A wiped store's late writes cannot bring the session back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_and_wiped_stores_write_nothing() {
+    use wacore::store::traits::{DeviceStore, SignalStore};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}/wuts.db", dir.path().display()), 2)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let ids = fixture(&store, 1).await;
+
+    let old = WaStore::new(store.clone(), ids[0].clone());
+    let client_side = old.clone();
+    old.create().await.unwrap();
+    old.seal().await;
+    client_side.put_identity("a", [7; 32]).await.unwrap();
+    assert_eq!(client_side.load_identity("a").await.unwrap(), None);
+
+    let next = WaStore::new(store.clone(), ids[0].clone());
+    next.put_identity("a", [8; 32]).await.unwrap();
+    client_side.delete_identity("a").await.unwrap();
+    assert_eq!(next.load_identity("a").await.unwrap(), Some([8; 32]));
+
+    next.wipe().await.unwrap();
+    next.save(&wacore::store::Device::new()).await.unwrap();
+    assert!(!next.exists().await.unwrap());
+    assert_eq!(next.load_identity("a").await.unwrap(), None);
+    store.close().await;
+}

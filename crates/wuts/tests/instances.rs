@@ -232,7 +232,7 @@ async fn qr_pairing_restart_disconnect_logout(b: Backend) {
             None,
         )
         .await;
-    assert_eq!(c["data"]["needs_qr"], json!(true));
+    assert_eq!(c["data"]["needs_qr"], json!(true), "{c}");
     let (st, e) = app
         .call(
             Method::POST,
