@@ -115,6 +115,17 @@ pub struct Account {
     pub presence_subscribers: std::collections::BTreeSet<(String, u16)>,
     /// The account's profile photo: (picture id, JPEG bytes).
     pub picture: Option<(String, Vec<u8>)>,
+    /// Receipts the phone (device 0) received, oldest first.
+    pub phone_receipts: Vec<ReceiptDump>,
+}
+
+/// A receipt as the phone saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReceiptDump {
+    pub from: String,
+    /// `delivery` when the stanza had no type.
+    pub r#type: String,
+    pub ids: Vec<String>,
 }
 
 impl Account {
@@ -159,6 +170,7 @@ impl Account {
             presence: None,
             presence_subscribers: Default::default(),
             picture: None,
+            phone_receipts: Vec::new(),
         }
     }
 
@@ -256,6 +268,8 @@ pub struct AccountDump {
     pub queued: BTreeMap<String, usize>,
     /// The id of the profile photo, when one is set.
     pub picture_id: Option<String>,
+    /// Receipts the phone received (from the contacts' devices), oldest first.
+    pub receipts: Vec<ReceiptDump>,
 }
 
 #[derive(Serialize)]
@@ -382,6 +396,7 @@ impl Sim {
                 .map(|(d, q)| (a.device_jid(*d), q.len()))
                 .collect(),
             picture_id: a.picture.as_ref().map(|(id, _)| id.clone()),
+            receipts: a.phone_receipts.clone(),
         })
     }
 }

@@ -20,27 +20,57 @@ pub(crate) async fn record(store: &Store, device: &Device, event: &str, data: se
 }
 
 use serde_json::{json, Value};
+use whatsapp_rust::prelude::Client;
 use whatsapp_rust::wacore::types::message::MessageInfo;
 use whatsapp_rust::wacore::types::presence::ReceiptType;
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::Jid;
+use wuts_store::messages::{MessageRow, NewEvent, ReceiptKind};
 
-fn bare(j: &Jid) -> String {
+pub(crate) fn bare(j: &Jid) -> String {
     j.to_non_ad().to_string()
 }
 
-/// The phone-number and LID identities of a sender, whichever the stanza carried first.
-fn identities(primary: &Jid, alt: Option<&Jid>) -> (Option<String>, Option<String>) {
-    let mut pn = None;
-    let mut lid = None;
+/// A contact's two identities: the phone-number JID and the LID, each when known.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Identities {
+    pub pn: Option<String>,
+    pub lid: Option<String>,
+}
+
+impl Identities {
+    /// The JID to show first: the phone number when known.
+    pub fn primary(&self) -> Option<String> {
+        self.pn.clone().or(self.lid.clone())
+    }
+}
+
+/// Both identities of a contact: what the stanza carried, completed from the client's LID/PN
+/// mapping (senders arriving as a bare `@lid` get their phone number when WhatsApp told us it).
+pub(crate) async fn identities(
+    client: Option<&Client>,
+    primary: &Jid,
+    alt: Option<&Jid>,
+) -> Identities {
+    let mut ids = Identities::default();
     for j in std::iter::once(primary).chain(alt) {
-        match j.server.to_string().as_str() {
-            "lid" => lid = lid.or(Some(bare(j))),
-            "s.whatsapp.net" => pn = pn.or(Some(bare(j))),
-            _ => {}
+        if j.is_lid() {
+            ids.lid = ids.lid.or(Some(bare(j)));
+        } else if j.is_pn() {
+            ids.pn = ids.pn.or(Some(bare(j)));
         }
     }
-    (pn, lid)
+    if let Some(client) = client {
+        if ids.pn.is_none() || ids.lid.is_none() {
+            if let Ok(Some(e)) = client.get_lid_pn_entry(primary).await {
+                ids.pn = ids
+                    .pn
+                    .or(Some(format!("{}@s.whatsapp.net", e.phone_number)));
+                ids.lid = ids.lid.or(Some(format!("{}@lid", e.lid)));
+            }
+        }
+    }
+    ids
 }
 
 fn text_of(m: &wa::Message) -> Option<String> {
@@ -51,19 +81,26 @@ fn text_of(m: &wa::Message) -> Option<String> {
     })
 }
 
+fn context_of(m: &wa::Message) -> Option<&wa::ContextInfo> {
+    m.extended_text_message
+        .as_option()
+        .and_then(|e| e.context_info.as_option())
+}
+
 /// `message.received` (or `message.sent` for what the account sent from another device).
 pub(crate) fn message_event(
     info: &MessageInfo,
     message: &wa::Message,
+    sender: &Identities,
     own: Option<&str>,
 ) -> (&'static str, Value) {
-    let (from, from_lid) = identities(&info.source.sender, info.source.sender_alt.as_ref());
     let content = text_of(message);
+    let context = context_of(message);
     let data = json!({
         "message_id": info.id.to_string(),
-        "from": from.clone().or(from_lid.clone()),
-        "from_pn": from,
-        "from_lid": from_lid,
+        "from": sender.primary(),
+        "from_pn": sender.pn,
+        "from_lid": sender.lid,
         "to": own,
         "chat_jid": bare(&info.source.chat),
         "is_group": info.source.is_group,
@@ -72,6 +109,8 @@ pub(crate) fn message_event(
         "timestamp": info.timestamp.to_rfc3339(),
         "is_from_me": info.source.is_from_me,
         "push_name": info.push_name,
+        "quoted_message_id": context.and_then(|c| c.stanza_id.clone()),
+        "mentions": context.map(|c| c.mentioned_jid.clone()).unwrap_or_default(),
     });
     (
         if info.source.is_from_me {
@@ -83,24 +122,35 @@ pub(crate) fn message_event(
     )
 }
 
-/// `message.delivered` / `message.read` from a receipt.
-pub(crate) fn receipt_event(
+/// What a receipt does to our messages, and its event: `message.delivered`, or `message.read`
+/// (played voice notes and videos too, with `receipt_type: "played"`).
+pub(crate) async fn receipt_event(
+    client: Option<&Client>,
     r: &whatsapp_rust::wacore::types::events::Receipt,
-) -> Option<(&'static str, Value)> {
-    let name = match r.r#type {
-        ReceiptType::Delivered | ReceiptType::Inactive => "message.delivered",
-        ReceiptType::Read | ReceiptType::ReadSelf => "message.read",
+) -> Option<(ReceiptKind, &'static str, Value)> {
+    let (kind, name, wire) = match r.r#type {
+        ReceiptType::Delivered | ReceiptType::Inactive => {
+            (ReceiptKind::Delivered, "message.delivered", "delivered")
+        }
+        ReceiptType::Read | ReceiptType::ReadSelf => (ReceiptKind::Read, "message.read", "read"),
+        ReceiptType::Played | ReceiptType::PlayedSelf => {
+            (ReceiptKind::Played, "message.read", "played")
+        }
         _ => return None,
     };
-    let (from, from_lid) = identities(&r.source.sender, r.source.sender_alt.as_ref());
+    let from = identities(client, &r.source.sender, r.source.sender_alt.as_ref()).await;
     Some((
+        kind,
         name,
         json!({
             "message_ids": r.message_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
-            "from": from.clone().or(from_lid.clone()),
-            "from_pn": from,
-            "from_lid": from_lid,
+            "from": from.primary(),
+            "from_pn": from.pn,
+            "from_lid": from.lid,
             "chat_jid": bare(&r.source.chat),
+            "is_group": r.source.is_group,
+            "receipt_type": wire,
+            "by_me": matches!(r.r#type, ReceiptType::ReadSelf | ReceiptType::PlayedSelf),
             "timestamp": r.timestamp.to_rfc3339(),
         }),
     ))
@@ -118,26 +168,80 @@ pub(crate) fn message_event_id(device_id: &str, info: &MessageInfo) -> String {
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Records a batch of inbound messages before WhatsApp is acknowledged (durability hook), and
-/// idempotently: recording the same messages again changes nothing.
+/// Records a batch of inbound messages (rows and events, one transaction) before WhatsApp is
+/// acknowledged (durability hook), and idempotently: recording them again changes nothing.
 pub(crate) async fn record_messages(
     store: &Store,
+    client: Option<&Client>,
     device: &Device,
     own: Option<&str>,
     batch: &[whatsapp_rust::wacore::types::events::InboundMessage],
 ) -> Result<(), wuts_store::StoreError> {
-    let rows: Vec<(String, &str, String)> = batch
-        .iter()
-        .map(|m| {
-            let (name, data) = message_event(&m.info, &m.message, own);
-            (
-                message_event_id(&device.id, &m.info),
-                name,
-                data.to_string(),
-            )
-        })
-        .collect();
+    let mut rows = Vec::with_capacity(batch.len());
+    for m in batch {
+        let sender = identities(
+            client,
+            &m.info.source.sender,
+            m.info.source.sender_alt.as_ref(),
+        )
+        .await;
+        let (name, data) = message_event(&m.info, &m.message, &sender, own);
+        let row = MessageRow {
+            device_id: device.id.clone(),
+            message_id: m.info.id.to_string(),
+            chat_jid: bare(&m.info.source.chat),
+            sender_jid: sender.primary(),
+            from_me: m.info.source.is_from_me,
+            is_group: m.info.source.is_group,
+            message_type: data["message_type"]
+                .as_str()
+                .unwrap_or("unknown")
+                .to_string(),
+            content: data["content"].as_str().map(str::to_string),
+            sent_at: m.info.timestamp.timestamp_millis(),
+            status: if m.info.source.is_from_me {
+                "sent"
+            } else {
+                "received"
+            }
+            .to_string(),
+            delivered_at: None,
+            read_at: None,
+            played_at: None,
+        };
+        let event = NewEvent {
+            id: message_event_id(&device.id, &m.info),
+            name,
+            data: data.to_string(),
+        };
+        rows.push((row, event));
+    }
+    store.record_messages(&rows, time::now_millis()).await
+}
+
+/// Applies a receipt to the messages it names and records its event, in one transaction.
+pub(crate) async fn record_receipt(
+    store: &Store,
+    client: Option<&Client>,
+    device: &Device,
+    r: &whatsapp_rust::wacore::types::events::Receipt,
+) -> Result<(), wuts_store::StoreError> {
+    let Some((kind, name, data)) = receipt_event(client, r).await else {
+        return Ok(());
+    };
+    let ids: Vec<String> = r.message_ids.iter().map(|i| i.to_string()).collect();
+    let event = NewEvent {
+        id: uuid::Uuid::new_v4().to_string(),
+        name,
+        data: data.to_string(),
+    };
     store
-        .record_events_once(&device.id, &rows, time::now_millis())
+        .apply_receipt(
+            &device.id,
+            &ids,
+            kind,
+            r.timestamp.timestamp_millis(),
+            &event,
+        )
         .await
 }

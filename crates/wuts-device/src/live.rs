@@ -150,6 +150,84 @@ impl LiveDevice {
         });
     }
 
+    /// Sends delivery receipts (double grey ticks) for messages of `chat`; `sender` is the
+    /// author in a group.
+    pub async fn send_delivered(
+        &self,
+        chat: &whatsapp_rust::Jid,
+        sender: Option<&whatsapp_rust::Jid>,
+        ids: &[String],
+    ) -> Result<(), RuntimeError> {
+        use whatsapp_rust::NodeBuilder;
+        for chunk in ids.chunks(256) {
+            let mut b = NodeBuilder::new("receipt")
+                .attr("to", chat)
+                .attr("id", chunk[0].as_str());
+            if let Some(sender) = sender {
+                b = b.attr("participant", sender);
+            }
+            if chunk.len() > 1 {
+                let items = chunk[1..]
+                    .iter()
+                    .map(|id| NodeBuilder::new("item").attr("id", id.as_str()).build())
+                    .collect::<Vec<_>>();
+                b = b.children(vec![NodeBuilder::new("list").children(items).build()]);
+            }
+            self.client
+                .send_node(b.build())
+                .await
+                .map_err(|e| RuntimeError::WhatsApp(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Sends `message` to `to` under the message id `id`.
+    pub async fn send(
+        &self,
+        to: whatsapp_rust::Jid,
+        message: whatsapp_rust::waproto::whatsapp::Message,
+        id: &str,
+    ) -> Result<(), RuntimeError> {
+        let options = whatsapp_rust::send::SendOptions::default().with_message_id(id);
+        self.client
+            .send_message_with_options(to, message, options)
+            .await
+            .map(|_| ())
+            .map_err(|e| RuntimeError::WhatsApp(e.to_string()))
+    }
+
+    /// Shows "typing…" in `chat` for `secs` seconds, then clears it; answers whether WhatsApp
+    /// took the presence.
+    pub async fn typing(&self, chat: &whatsapp_rust::Jid, secs: f64) -> bool {
+        let shown = self.client.chatstate().send_composing(chat).await.is_ok();
+        tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+        let _ = self.client.chatstate().send_paused(chat).await;
+        shown
+    }
+
+    /// A contact's phone-number JID and LID, each when known.
+    pub async fn identities_of(
+        &self,
+        jid: &whatsapp_rust::Jid,
+    ) -> (Option<String>, Option<String>) {
+        let ids = crate::events::identities(Some(&self.client), jid, None).await;
+        (ids.pn, ids.lid)
+    }
+
+    /// Sends read receipts (blue ticks) for messages of `chat`.
+    pub async fn send_read(
+        &self,
+        chat: &whatsapp_rust::Jid,
+        sender: Option<&whatsapp_rust::Jid>,
+        ids: &[String],
+    ) -> Result<(), RuntimeError> {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        self.client
+            .mark_as_read(chat, sender, &ids)
+            .await
+            .map_err(|e| RuntimeError::WhatsApp(e.to_string()))
+    }
+
     /// Asks WhatsApp for a pair code for `phone`.
     pub async fn pair_code(&self, phone: &str) -> Result<String, RuntimeError> {
         let options = whatsapp_rust::pair_code::PairCodeOptions {
@@ -291,15 +369,21 @@ async fn on_event(
             // Normally recorded by the durability hook already; this covers what bypasses it
             // (newsletters), and records nothing twice.
             let own = state.borrow().jid.clone();
-            if let Err(e) =
-                crate::events::record_messages(store, device, own.as_deref(), &batch.messages).await
+            if let Err(e) = crate::events::record_messages(
+                store,
+                Some(client),
+                device,
+                own.as_deref(),
+                &batch.messages,
+            )
+            .await
             {
                 tracing::error!(device_id = %device.id, "cannot record messages: {e}");
             }
         }
         Event::Receipt(r) => {
-            if let Some((name, data)) = crate::events::receipt_event(r) {
-                record(store, device, name, data).await;
+            if let Err(e) = crate::events::record_receipt(store, Some(client), device, r).await {
+                tracing::error!(device_id = %device.id, "cannot record receipt: {e}");
             }
         }
         Event::PairError(p) => {
@@ -327,11 +411,18 @@ struct Durable {
 impl whatsapp_rust::InboundDurabilityHook for Durable {
     async fn on_messages(
         &self,
-        _client: Arc<Client>,
+        client: Arc<Client>,
         batch: &[whatsapp_rust::wacore::types::events::InboundMessage],
     ) -> anyhow::Result<()> {
         let own = self.state.borrow().jid.clone();
-        crate::events::record_messages(&self.store, &self.device, own.as_deref(), batch).await?;
+        crate::events::record_messages(
+            &self.store,
+            Some(&client),
+            &self.device,
+            own.as_deref(),
+            batch,
+        )
+        .await?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ mod devices;
 pub mod instances;
 pub mod messages;
 mod password;
+pub mod receipts;
 mod tenants;
 mod users;
 pub mod webhooks;

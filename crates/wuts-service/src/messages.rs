@@ -1,19 +1,53 @@
-//! WUTS "messages": sending. (Only text so far; the other kinds are a later issue.)
+//! WUTS "messages": sending text (with reply and mentions). The other kinds are a later issue.
 
 use crate::instances::normalize_phone;
 use crate::Services;
+use std::time::Duration;
 use wuts_core::error::DomainResult;
 use wuts_core::{time, Device, DomainError, FieldError, Principal};
+use wuts_store::messages::MessageRow;
 
 pub const TEXT_MAX: usize = 4096;
+/// The longest `delay` or `typingDuration` a request may ask for, in seconds.
+pub const WAIT_MAX_SECS: f64 = 60.0;
+
+/// The message a reply quotes.
+#[derive(Debug, Clone, Default)]
+pub struct Quoted {
+    pub id: String,
+    pub from_me: bool,
+    /// The quoted text, when the caller gave it (we fill it from our records otherwise).
+    pub text: Option<String>,
+}
+
+/// A text to send.
+#[derive(Debug, Clone, Default)]
+pub struct SendText {
+    pub number: String,
+    pub text: String,
+    pub quoted: Option<Quoted>,
+    /// JIDs or phone numbers to mention.
+    pub mentions: Vec<String>,
+    /// Seconds to wait before sending.
+    pub delay: Option<f64>,
+    /// Seconds of "typing…" shown before sending.
+    pub typing: Option<f64>,
+}
 
 /// What a send answers.
 pub struct Sent {
     pub device: Device,
     pub message_id: String,
     pub chat_jid: String,
+    /// The recipient's phone-number JID and LID, each when known (groups: neither).
+    pub recipient_pn: Option<String>,
+    pub recipient_lid: Option<String>,
     pub sent_at: i64,
     pub processing_ms: i64,
+    pub presence_sent: bool,
+    pub presence_secs: f64,
+    pub mentions: usize,
+    pub quoted_found: bool,
 }
 
 /// A recipient as WUTS takes it: a phone number (normalised) or a full user or group JID.
@@ -41,51 +75,192 @@ pub fn recipient(field: &str, raw: &str) -> DomainResult<String> {
     Ok(format!("{}@s.whatsapp.net", normalize_phone(field, r)?))
 }
 
+fn seconds(field: &str, v: Option<f64>) -> DomainResult<f64> {
+    match v {
+        None => Ok(0.0),
+        Some(s) if s.is_finite() && (0.0..=WAIT_MAX_SECS).contains(&s) => Ok(s),
+        Some(_) => Err(DomainError::field(
+            field,
+            format!("must be between 0 and {WAIT_MAX_SECS} seconds"),
+        )),
+    }
+}
+
+fn jid(field: &str, s: &str) -> DomainResult<wuts_device::Jid> {
+    s.parse()
+        .map_err(|_| DomainError::field(field, "invalid recipient JID"))
+}
+
 impl Services {
+    /// The device's live session, or DEVICE_NOT_READY.
+    pub(crate) async fn connected_device(
+        &self,
+        device: &Device,
+    ) -> DomainResult<std::sync::Arc<wuts_device::LiveDevice>> {
+        match self.devices.get(&device.id).await {
+            Some(l) if l.state().connected => Ok(l),
+            _ => Err(DomainError::DeviceNotReady(
+                "WhatsApp session is not connected".into(),
+            )),
+        }
+    }
+
     pub async fn send_text(
         &self,
         caller: &Principal,
         device_id: Option<&str>,
-        number: &str,
-        text: &str,
+        req: SendText,
     ) -> DomainResult<Sent> {
         let started = time::now_millis();
-        let to = recipient("number", number)?;
-        let n = text.chars().count();
+        let to = recipient("number", &req.number)?;
+        let n = req.text.chars().count();
         if n == 0 || n > TEXT_MAX {
             return Err(DomainError::field(
                 "text",
                 format!("must be 1 to {TEXT_MAX} characters"),
             ));
         }
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = match self.devices.get(&device.id).await {
-            Some(l) if l.state().connected => l,
-            _ => {
-                return Err(DomainError::DeviceNotReady(
-                    "WhatsApp session is not connected".into(),
-                ))
+        let delay = seconds("delay", req.delay)?;
+        let typing = seconds("typingDuration", req.typing)?;
+        let mentions = req
+            .mentions
+            .iter()
+            .map(|m| recipient("mentions", m))
+            .collect::<DomainResult<Vec<_>>>()?;
+        if let Some(q) = &req.quoted {
+            if q.id.trim().is_empty() {
+                return Err(DomainError::field("quoted.key.id", "is required"));
             }
+        }
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        let chat = jid("number", &to)?;
+        let is_group = to.ends_with("@g.us");
+
+        // The quoted message: what the caller said, completed from our records.
+        let mut quoted_found = false;
+        let context = if mentions.is_empty() && req.quoted.is_none() {
+            None
+        } else {
+            let mut ctx = wuts_device::wa::ContextInfo {
+                mentioned_jid: mentions.clone(),
+                ..Default::default()
+            };
+            if let Some(q) = &req.quoted {
+                let known = self.store.message(&device.id, &q.id).await?;
+                quoted_found = known.is_some();
+                let from_me = known.as_ref().map_or(q.from_me, |m| m.from_me);
+                let text = q
+                    .text
+                    .clone()
+                    .or_else(|| known.as_ref().and_then(|m| m.content.clone()));
+                let participant = if from_me {
+                    live.state().jid.clone()
+                } else {
+                    known
+                        .as_ref()
+                        .and_then(|m| m.sender_jid.clone())
+                        .or_else(|| (!is_group).then(|| to.clone()))
+                };
+                ctx.stanza_id = Some(q.id.clone());
+                ctx.participant = participant;
+                ctx.quoted_message = text
+                    .map(|t| wuts_device::wa::Message {
+                        conversation: Some(t),
+                        ..Default::default()
+                    })
+                    .into();
+            }
+            Some(ctx)
         };
-        let jid: wuts_device::Jid = to
-            .parse()
-            .map_err(|_| DomainError::field("number", "invalid recipient JID"))?;
-        let message = wuts_device::wa::Message {
-            conversation: Some(text.to_string()),
-            ..Default::default()
+        let message = match context {
+            None => wuts_device::wa::Message {
+                conversation: Some(req.text.clone()),
+                ..Default::default()
+            },
+            Some(ctx) => wuts_device::wa::Message {
+                extended_text_message: wuts_device::wa::message::ExtendedTextMessage {
+                    text: Some(req.text.clone()),
+                    context_info: ctx.into(),
+                    ..Default::default()
+                }
+                .into(),
+                ..Default::default()
+            },
         };
-        let sent = live
-            .client()
-            .send_message(jid, message)
-            .await
-            .map_err(|e| DomainError::Unavailable(format!("failed to send text: {e}")))?;
+
+        if delay > 0.0 {
+            tokio::time::sleep(Duration::from_secs_f64(delay)).await;
+        }
+        let presence_sent = typing > 0.0 && live.typing(&chat, typing).await;
+
+        // The row exists before the send, so no receipt can arrive for a message we do not know.
+        let message_id = live.client().generate_message_id();
         let now = time::now_millis();
+        let row = MessageRow {
+            device_id: device.id.clone(),
+            message_id: message_id.clone(),
+            chat_jid: to.clone(),
+            sender_jid: live.state().jid.clone(),
+            from_me: true,
+            is_group: is_group,
+            message_type: "text".into(),
+            content: Some(req.text.clone()),
+            sent_at: now,
+            status: "pending".into(),
+            delivered_at: None,
+            read_at: None,
+            played_at: None,
+        };
+        self.store.insert_message(&row).await?;
+        if let Err(e) = live.send(chat.clone(), message, &message_id).await {
+            self.store.delete_message(&device.id, &message_id).await?;
+            return Err(DomainError::Unavailable(format!(
+                "failed to send text: {e}"
+            )));
+        }
+        let (recipient_pn, recipient_lid) = if is_group {
+            (None, None)
+        } else {
+            live.identities_of(&chat).await
+        };
+        let sent_at = time::now_millis();
+        let data = serde_json::json!({
+            "message_id": message_id,
+            "from": live.state().jid,
+            "to": recipient_pn.clone().or(recipient_lid.clone()).unwrap_or(to.clone()),
+            "to_pn": recipient_pn,
+            "to_lid": recipient_lid,
+            "chat_jid": to,
+            "is_group": is_group,
+            "content": req.text,
+            "message_type": "text",
+            "timestamp": time::rfc3339(sent_at),
+            "is_from_me": true,
+            "quoted_message_id": req.quoted.as_ref().map(|q| q.id.clone()),
+            "mentions": mentions,
+        });
+        self.store
+            .record_event(
+                &device.id,
+                &uuid::Uuid::new_v4().to_string(),
+                "message.sent",
+                &data.to_string(),
+                sent_at,
+            )
+            .await?;
         Ok(Sent {
             device,
-            message_id: sent.message_id,
+            message_id,
             chat_jid: to,
-            sent_at: now,
-            processing_ms: now - started,
+            recipient_pn,
+            recipient_lid,
+            sent_at,
+            processing_ms: sent_at - started,
+            presence_sent,
+            presence_secs: typing,
+            mentions: mentions.len(),
+            quoted_found,
         })
     }
 }

@@ -13,6 +13,20 @@ pub struct EventRow {
     pub created_at: i64,
 }
 
+/// Appends an event ($1 id, $2 device, $3 name, $4 data, $5 time); tenant and user come from the
+/// device row, `seq` continues the device's order.
+pub(crate) const INSERT_EVENT: &str =
+    "INSERT INTO events (id, seq, tenant_id, device_id, user_id, event, data, created_at) \
+     SELECT $1, COALESCE((SELECT MAX(seq) FROM events WHERE device_id = $2), 0) + 1, \
+            d.tenant_id, d.id, d.user_id, $3, $4, $5 FROM devices d WHERE d.id = $2";
+
+/// `INSERT_EVENT`, leaving an event whose id is already recorded as it is.
+pub(crate) const INSERT_EVENT_ONCE: &str =
+    "INSERT INTO events (id, seq, tenant_id, device_id, user_id, event, data, created_at) \
+     SELECT $1, COALESCE((SELECT MAX(seq) FROM events WHERE device_id = $2), 0) + 1, \
+            d.tenant_id, d.id, d.user_id, $3, $4, $5 FROM devices d WHERE d.id = $2 \
+     ON CONFLICT (id) DO NOTHING";
+
 impl Store {
     /// Appends an event for a device (its tenant and user are taken from the device row).
     pub async fn record_event(
@@ -23,18 +37,14 @@ impl Store {
         data: &str,
         now: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO events (id, seq, tenant_id, device_id, user_id, event, data, created_at) \
-             SELECT $1, COALESCE((SELECT MAX(seq) FROM events WHERE device_id = $2), 0) + 1, \
-                    d.tenant_id, d.id, d.user_id, $3, $4, $5 FROM devices d WHERE d.id = $2",
-        )
-        .bind(id)
-        .bind(device_id)
-        .bind(event)
-        .bind(data)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(INSERT_EVENT)
+            .bind(id)
+            .bind(device_id)
+            .bind(event)
+            .bind(data)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
         self.signal_events();
         Ok(())
     }
@@ -49,19 +59,14 @@ impl Store {
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         for (id, event, data) in events {
-            sqlx::query(
-                "INSERT INTO events (id, seq, tenant_id, device_id, user_id, event, data, created_at) \
-                 SELECT $1, COALESCE((SELECT MAX(seq) FROM events WHERE device_id = $2), 0) + 1, \
-                        d.tenant_id, d.id, d.user_id, $3, $4, $5 FROM devices d WHERE d.id = $2 \
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(id)
-            .bind(device_id)
-            .bind(*event)
-            .bind(data)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(INSERT_EVENT_ONCE)
+                .bind(id)
+                .bind(device_id)
+                .bind(*event)
+                .bind(data)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         self.signal_events();

@@ -7,6 +7,7 @@
 mod devices;
 mod error;
 pub mod events;
+pub mod messages;
 mod settings;
 mod tenants;
 pub mod users;

@@ -141,6 +141,24 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             format!("/send/text?device_id={}", fresh_device().await),
             Some(json!({"number": "15550001111", "text": "hi"})),
         ),
+        "GET /messages/{id}/status" => (
+            Method::GET,
+            format!("/messages/3EB0X/status?device_id={}", fresh_device().await),
+            None,
+        ),
+        "POST /messages/{id}/read" => (
+            Method::POST,
+            format!("/messages/3EB0X/read?device_id={}", fresh_device().await),
+            Some(json!({"chat_jid": "15550001111"})),
+        ),
+        "POST /messages/{id}/delivered" => (
+            Method::POST,
+            format!(
+                "/messages/3EB0X/delivered?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"chat_jid": "15550001111"})),
+        ),
         "GET /webhook/dead-letters" => (
             Method::GET,
             format!("/webhook/dead-letters?device_id={}", fresh_device().await),
@@ -233,14 +251,16 @@ fn expected(name: &str, who: Who) -> StatusCode {
             }
         }
         // The owner's device has no WhatsApp session in this test.
-        "POST /send/text" => match who {
-            User => StatusCode::CONFLICT,
-            Admin | Manager => FORBID,
-            OtherTenantAdmin => NOTFOUND,
-            _ => UNAUTH,
-        },
-        // No such dead event: the owner is told so.
-        "POST /webhook/dead-letters/{id}/redeliver" => match who {
+        "POST /send/text" | "POST /messages/{id}/read" | "POST /messages/{id}/delivered" => {
+            match who {
+                User => StatusCode::CONFLICT,
+                Admin | Manager => FORBID,
+                OtherTenantAdmin => NOTFOUND,
+                _ => UNAUTH,
+            }
+        }
+        // No such dead event (or sent message): the owner is told so.
+        "POST /webhook/dead-letters/{id}/redeliver" | "GET /messages/{id}/status" => match who {
             User => NOTFOUND,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -284,6 +304,9 @@ const ENDPOINTS: &[&str] = &[
     "GET /webhook/dead-letters",
     "POST /webhook/dead-letters/{id}/redeliver",
     "POST /send/text",
+    "GET /messages/{id}/status",
+    "POST /messages/{id}/read",
+    "POST /messages/{id}/delivered",
 ];
 
 async fn permission_matrix(b: Backend) {

@@ -337,7 +337,99 @@ async fn text_both_ways_reaches_webhooks(b: Backend) {
     })
     .await;
 
-    // The simulated phone of A writes to B.
+    // The sent message's status follows the receipts: delivered, then read by B through the API.
+    let status_until = |want: &'static str| {
+        let (app, admin, id) = (&app, &admin, id.clone());
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let (st, s) = app.get(&format!("/messages/{id}/status"), admin).await;
+                assert_eq!(st, StatusCode::OK, "{s}");
+                if s["status"] == json!(want) {
+                    return s;
+                }
+                assert!(Instant::now() < deadline, "status never {want}: {s}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let s = status_until("delivered").await;
+    assert_eq!(s["chat_jid"], json!("15554440012@s.whatsapp.net"));
+    assert_eq!(s["is_group"], json!(false));
+    assert!(
+        s["delivered_at"].is_string() && s["read_at"].is_null(),
+        "{s}"
+    );
+    let (st, r) = app
+        .post(
+            &format!("/messages/{id}/read"),
+            &user_b,
+            json!({"chat_jid": "15554440011@s.whatsapp.net", "sender_jid": "15554440011"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["receipt_type"], json!("read"));
+    assert_eq!(r["message_ids"], json!([id]));
+    let s = status_until("read").await;
+    assert!(s["read_at"].is_string(), "{s}");
+    rx_a.until("message.read at a", |r| {
+        r.iter().any(|x| {
+            x.1["event"] == json!("message.read")
+                && x.1["data"]["message_ids"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(id))
+        })
+    })
+    .await;
+    let (st, e) = app.get("/messages/NOSUCHID/status", &admin).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    // B received it, but did not send it: no status there.
+    let (st, _) = app.get(&format!("/messages/{id}/status"), &user_b).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // B replies, quoting A's message and mentioning A; the answer names both identities.
+    let (st, reply) = app
+        .post(
+            "/send/text",
+            &user_b,
+            json!({"number": "15554440011", "text": "@15554440011 got it",
+                   "quoted": {"key": {"id": id, "fromMe": false}},
+                   "mentioned": ["15554440011"], "typingDuration": 0.2}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{reply}");
+    assert_eq!(reply["metadata"]["quoted_message_found"], json!(true));
+    assert_eq!(reply["metadata"]["mentions_processed"], json!(1));
+    assert_eq!(reply["metadata"]["presence_sent"], json!(true));
+    assert_eq!(
+        reply["recipient"]["phone_jid"],
+        json!("15554440011@s.whatsapp.net")
+    );
+    assert!(
+        reply["recipient"]["lid"]
+            .as_str()
+            .is_some_and(|l| l.ends_with("@lid")),
+        "{reply}"
+    );
+    let reply_id = reply["message_id"].as_str().unwrap().to_string();
+    let got = rx_a
+        .until("the reply at a", |r| {
+            r.iter()
+                .any(|x| x.1["data"]["message_id"] == json!(reply_id))
+        })
+        .await;
+    let data = &got
+        .iter()
+        .find(|x| x.1["data"]["message_id"] == json!(reply_id))
+        .unwrap()
+        .1["data"];
+    assert_eq!(data["content"], json!("@15554440011 got it"));
+    assert_eq!(data["quoted_message_id"], json!(id));
+    assert_eq!(data["mentions"], json!(["15554440011@s.whatsapp.net"]));
+
+    // The simulated phone of A writes to B; B acknowledges it through the API, and the phone
+    // gets the receipts.
     let res = reqwest::Client::new()
         .post(format!("{}/admin/send", sim.http_url()))
         .json(&json!({"from": "15554440011", "to": "15554440012", "text": "from a's phone"}))
@@ -345,11 +437,70 @@ async fn text_both_ways_reaches_webhooks(b: Backend) {
         .await
         .unwrap();
     assert!(res.status().is_success());
-    rx_b.until("the phone's text at b", |r| {
-        r.iter()
-            .any(|x| x.1["data"]["content"] == json!("from a's phone"))
-    })
-    .await;
+    let got = rx_b
+        .until("the phone's text at b", |r| {
+            r.iter()
+                .any(|x| x.1["data"]["content"] == json!("from a's phone"))
+        })
+        .await;
+    let phone_msg = got
+        .iter()
+        .find(|x| x.1["data"]["content"] == json!("from a's phone"))
+        .unwrap()
+        .1["data"]["message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for kind in ["delivered", "read"] {
+        let (st, r) = app
+            .post(
+                &format!("/messages/{phone_msg}/{kind}"),
+                &user_b,
+                json!({"chat_jid": "15554440011@s.whatsapp.net"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(r["sender_jid"], json!("15554440011@s.whatsapp.net"));
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let dump: Value = reqwest::get(format!("{}/admin/accounts/15554440011", sim.http_url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let kinds: Vec<&str> = dump["receipts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["ids"].as_array().unwrap().contains(&json!(phone_msg)))
+            .filter_map(|r| r["type"].as_str())
+            .collect();
+        if kinds.contains(&"delivery") && kinds.contains(&"read") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "phone receipts: {dump}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Receipt requests that cannot be right.
+    for body in [
+        json!({}),
+        json!({"chat_jid": "nope"}),
+        json!({"chat_jid": "120363000000000001@g.us"}),
+        json!({"chat_jid": "15554440011", "timestamp": -1}),
+    ] {
+        let (st, e) = app
+            .post(
+                &format!("/messages/{phone_msg}/read"),
+                &user_b,
+                body.clone(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {e}");
+        assert_eq!(e["error_code"], json!("VALIDATION_ERROR"));
+    }
 
     // Bad input and a device without a session.
     let (st, e) = app
@@ -375,6 +526,22 @@ async fn text_both_ways_reaches_webhooks(b: Backend) {
         .await;
     assert_eq!(st, StatusCode::CONFLICT, "{e}");
     assert_eq!(e["error_code"], json!("DEVICE_NOT_READY"));
+    let (st, e) = app
+        .post(
+            "/messages/X/read",
+            &other,
+            json!({"chat_jid": "15554440012"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{e}");
+    for body in [
+        json!({"number": "15554440012", "text": "x", "delay": 61}),
+        json!({"number": "15554440012", "text": "x", "quoted": {"key": {"id": ""}}}),
+        json!({"number": "15554440012", "text": "x", "mentions": ["abc"]}),
+    ] {
+        let (st, e) = app.post("/send/text", &admin, body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {e}");
+    }
     app.stop().await;
     sim.stop().await;
 }

@@ -19,9 +19,28 @@ fn phone_of(inner: &Inner, user: &str, is_lid: bool) -> Option<String> {
 }
 
 /// Hands `node` to a device: live when online, else queued. Device 0 (the simulated phone)
-/// does not read ciphertext yet: what is addressed to it is dropped.
+/// does not read ciphertext yet: it keeps the receipts it gets (for the admin API) and drops
+/// the rest.
 pub(crate) fn deliver(inner: &mut Inner, phone: &str, device: u16, node: Node) {
     if device == 0 {
+        if node.tag == "receipt" {
+            if let Some(a) = inner.accounts.get_mut(phone) {
+                let mut ids: Vec<String> = attr(&node, "id").into_iter().collect();
+                if let Some(list) = node.get_optional_child("list") {
+                    ids.extend(
+                        list.children()
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(|i| attr(i, "id")),
+                    );
+                }
+                a.phone_receipts.push(crate::state::ReceiptDump {
+                    from: attr(&node, "from").unwrap_or_default(),
+                    r#type: attr(&node, "type").unwrap_or_else(|| "delivery".into()),
+                    ids,
+                });
+            }
+        }
         return;
     }
     if let Some(conn) = inner.online.get(&(phone.to_string(), device)) {
@@ -196,10 +215,15 @@ pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Resul
         if let Some(children) = receipt.children() {
             node.content = Some(NodeContent::Nodes(children.to_vec()));
         }
+        // The phone (device 0) and every companion of the target.
         let devices: Vec<u16> = inner
             .accounts
             .get(&target)
-            .map(|a| a.devices.keys().copied().collect())
+            .map(|a| {
+                std::iter::once(0)
+                    .chain(a.devices.keys().copied())
+                    .collect()
+            })
             .unwrap_or_default();
         for d in devices {
             if !(target == *phone && d == *device) {

@@ -1,22 +1,48 @@
-//! WUTS "messages": sending (text so far).
+//! WUTS "messages": sending text, delivery status, and delivery/read receipts.
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{Auth, Json, Query};
+use crate::extract::{Auth, Json, Path, Query};
 use crate::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
+use wuts_service::messages::{Quoted, SendText};
+use wuts_service::receipts::{ReceiptRequest, ReceiptSend};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(send_text))
+    OpenApiRouter::new()
+        .routes(routes!(send_text))
+        .routes(routes!(message_status))
+        .routes(routes!(mark_delivered))
+        .routes(routes!(mark_read))
 }
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeviceQuery {
     device_id: Option<String>,
+}
+
+/// The message a reply quotes (WhatsApp's own shape).
+#[derive(Deserialize, ToSchema)]
+pub struct QuotedRequest {
+    key: QuotedKey,
+    message: Option<QuotedMessage>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct QuotedKey {
+    #[serde(default)]
+    id: String,
+    #[serde(default, rename = "fromMe")]
+    from_me: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct QuotedMessage {
+    conversation: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -27,6 +53,16 @@ pub struct SendTextRequest {
     /// 1–4096 characters.
     #[serde(default)]
     text: String,
+    /// Seconds to wait before sending (0–60).
+    delay: Option<f64>,
+    /// Seconds of "typing…" shown before sending (0–60).
+    #[serde(rename = "typingDuration")]
+    typing_duration: Option<f64>,
+    /// The message this one replies to.
+    quoted: Option<QuotedRequest>,
+    /// JIDs or phone numbers to mention (`mentioned` is accepted too).
+    #[serde(default, alias = "mentioned")]
+    mentions: Vec<String>,
     device_id: Option<String>,
 }
 
@@ -35,7 +71,19 @@ pub struct SendMetadata {
     device_id: String,
     user_id: String,
     processing_time_ms: i64,
+    presence_sent: bool,
+    presence_duration_seconds: f64,
+    mentions_processed: usize,
+    quoted_message_found: bool,
     sent_at: String,
+}
+
+/// Both identities of the recipient (absent for groups, or when WhatsApp did not tell us).
+#[derive(Serialize, ToSchema)]
+pub struct Recipient {
+    jid: String,
+    phone_jid: Option<String>,
+    lid: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -45,14 +93,15 @@ pub struct SendResponse {
     timestamp: String,
     status: &'static str,
     chat_jid: String,
+    recipient: Recipient,
     metadata: SendMetadata,
 }
 
-/// Sends a text message.
+/// Sends a text message (optionally a reply, with mentions, after a delay or "typing…").
 #[utoipa::path(post, path = "/send/text", tag = "messages", security(("bearerAuth" = [])), params(DeviceQuery),
     request_body = SendTextRequest,
     responses((status = 200, body = SendResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_text(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -60,21 +109,162 @@ async fn send_text(
     Json(b): Json<SendTextRequest>,
 ) -> ApiResult<axum::Json<SendResponse>> {
     let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
-    let sent = s
-        .services
-        .send_text(&p, device_id, &b.number, &b.text)
-        .await?;
+    let req = SendText {
+        number: b.number,
+        text: b.text,
+        quoted: b.quoted.map(|q| Quoted {
+            id: q.key.id,
+            from_me: q.key.from_me,
+            text: q.message.and_then(|m| m.conversation),
+        }),
+        mentions: b.mentions,
+        delay: b.delay,
+        typing: b.typing_duration,
+    };
+    let sent = s.services.send_text(&p, device_id, req).await?;
     Ok(axum::Json(SendResponse {
         success: true,
         message_id: sent.message_id,
         timestamp: rfc3339(sent.sent_at),
         status: "sent",
+        recipient: Recipient {
+            jid: sent.chat_jid.clone(),
+            phone_jid: sent.recipient_pn,
+            lid: sent.recipient_lid,
+        },
         chat_jid: sent.chat_jid,
         metadata: SendMetadata {
             device_id: sent.device.id,
             user_id: p.user_id,
             processing_time_ms: sent.processing_ms,
+            presence_sent: sent.presence_sent,
+            presence_duration_seconds: sent.presence_secs,
+            mentions_processed: sent.mentions,
+            quoted_message_found: sent.quoted_found,
             sent_at: rfc3339(sent.sent_at),
         },
     }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatusResponse {
+    success: bool,
+    message_id: String,
+    chat_jid: String,
+    is_group: bool,
+    /// pending | delivered | read | played
+    status: String,
+    delivered_at: Option<String>,
+    read_at: Option<String>,
+    played_at: Option<String>,
+}
+
+/// The delivery status of a message this device sent, from the receipts WhatsApp reported.
+#[utoipa::path(get, path = "/messages/{id}/status", tag = "messages", security(("bearerAuth" = [])),
+    params(("id" = String, Path, description = "message id"), DeviceQuery),
+    responses((status = 200, body = StatusResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn message_status(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Query(q): Query<DeviceQuery>,
+) -> ApiResult<axum::Json<StatusResponse>> {
+    let m = s
+        .services
+        .message_status(&p, q.device_id.as_deref(), &id)
+        .await?;
+    Ok(axum::Json(StatusResponse {
+        success: true,
+        message_id: m.message_id,
+        chat_jid: m.chat_jid,
+        is_group: m.is_group,
+        status: m.status,
+        delivered_at: m.delivered_at.map(rfc3339),
+        read_at: m.read_at.map(rfc3339),
+        played_at: m.played_at.map(rfc3339),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReceiptBody {
+    #[serde(default)]
+    chat_jid: String,
+    /// The author of the messages: required in groups, the chat otherwise.
+    sender_jid: Option<String>,
+    /// The messages (the path id when omitted).
+    #[serde(default)]
+    message_ids: Vec<String>,
+    /// Unix seconds (read receipts only).
+    timestamp: Option<i64>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReceiptResponse {
+    success: bool,
+    chat_jid: String,
+    sender_jid: String,
+    message_ids: Vec<String>,
+    /// delivered | read
+    receipt_type: &'static str,
+    timestamp: String,
+}
+
+async fn receipts(
+    s: AppState,
+    p: wuts_core::Principal,
+    id: String,
+    q: DeviceQuery,
+    b: ReceiptBody,
+    kind: ReceiptSend,
+) -> ApiResult<axum::Json<ReceiptResponse>> {
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let req = ReceiptRequest {
+        chat_jid: b.chat_jid,
+        sender_jid: b.sender_jid,
+        message_ids: b.message_ids,
+        timestamp: b.timestamp,
+    };
+    let r = s
+        .services
+        .send_receipts(&p, device_id, &id, kind, req)
+        .await?;
+    Ok(axum::Json(ReceiptResponse {
+        success: true,
+        chat_jid: r.chat_jid,
+        sender_jid: r.sender_jid,
+        message_ids: r.message_ids,
+        receipt_type: kind.as_str(),
+        timestamp: rfc3339(r.at),
+    }))
+}
+
+/// Sends delivery receipts (double grey ticks) for received messages.
+#[utoipa::path(post, path = "/messages/{id}/delivered", tag = "messages", security(("bearerAuth" = [])),
+    params(("id" = String, Path, description = "message id"), DeviceQuery), request_body = ReceiptBody,
+    responses((status = 200, body = ReceiptResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn mark_delivered(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<ReceiptBody>,
+) -> ApiResult<axum::Json<ReceiptResponse>> {
+    receipts(s, p, id, q, b, ReceiptSend::Delivered).await
+}
+
+/// Sends read receipts (blue ticks) for received messages.
+#[utoipa::path(post, path = "/messages/{id}/read", tag = "messages", security(("bearerAuth" = [])),
+    params(("id" = String, Path, description = "message id"), DeviceQuery), request_body = ReceiptBody,
+    responses((status = 200, body = ReceiptResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn mark_read(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<ReceiptBody>,
+) -> ApiResult<axum::Json<ReceiptResponse>> {
+    receipts(s, p, id, q, b, ReceiptSend::Read).await
 }

@@ -1,0 +1,201 @@
+//! Messages the devices sent and received, and the receipts reported for them. Every change is
+//! written in one transaction with the events it produces, so a message is never known without
+//! its event (nor the other way round).
+
+use crate::events::{INSERT_EVENT, INSERT_EVENT_ONCE};
+use crate::{Store, StoreResult};
+use sqlx::Row;
+
+/// A message row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageRow {
+    pub device_id: String,
+    pub message_id: String,
+    pub chat_jid: String,
+    pub sender_jid: Option<String>,
+    pub from_me: bool,
+    pub is_group: bool,
+    pub message_type: String,
+    pub content: Option<String>,
+    /// Unix milliseconds.
+    pub sent_at: i64,
+    pub status: String,
+    pub delivered_at: Option<i64>,
+    pub read_at: Option<i64>,
+    pub played_at: Option<i64>,
+}
+
+/// An event to append with a change: id, catalogue name, `data` JSON.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub name: &'static str,
+    pub data: String,
+}
+
+/// What a receipt reports, in the order a message goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReceiptKind {
+    Delivered,
+    Read,
+    Played,
+}
+
+impl ReceiptKind {
+    fn status(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Read => "read",
+            Self::Played => "played",
+        }
+    }
+}
+
+const INSERT_MESSAGE: &str = "INSERT INTO messages (device_id, message_id, chat_jid, sender_jid, \
+     from_me, is_group, message_type, content, sent_at, status) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     ON CONFLICT (device_id, message_id) DO NOTHING";
+
+/// Ranks statuses so a late or repeated receipt never moves a message backwards.
+const RANK: &str = "CASE status WHEN 'delivered' THEN 1 WHEN 'read' THEN 2 WHEN 'played' THEN 3 \
+     ELSE 0 END";
+
+impl Store {
+    /// Records messages with their events, in one transaction; a message or event already
+    /// recorded (a redelivery) is left as it is.
+    pub async fn record_messages(
+        &self,
+        rows: &[(MessageRow, NewEvent)],
+        now: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for (m, e) in rows {
+            sqlx::query(INSERT_MESSAGE)
+                .bind(&m.device_id)
+                .bind(&m.message_id)
+                .bind(&m.chat_jid)
+                .bind(&m.sender_jid)
+                .bind(i64::from(m.from_me))
+                .bind(i64::from(m.is_group))
+                .bind(&m.message_type)
+                .bind(&m.content)
+                .bind(m.sent_at)
+                .bind(&m.status)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(INSERT_EVENT_ONCE)
+                .bind(&e.id)
+                .bind(&m.device_id)
+                .bind(e.name)
+                .bind(&e.data)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.signal_events();
+        Ok(())
+    }
+
+    /// Records one message (an outbound one, before it is sent).
+    pub async fn insert_message(&self, m: &MessageRow) -> StoreResult<()> {
+        sqlx::query(INSERT_MESSAGE)
+            .bind(&m.device_id)
+            .bind(&m.message_id)
+            .bind(&m.chat_jid)
+            .bind(&m.sender_jid)
+            .bind(i64::from(m.from_me))
+            .bind(i64::from(m.is_group))
+            .bind(&m.message_type)
+            .bind(&m.content)
+            .bind(m.sent_at)
+            .bind(&m.status)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets a message (one whose send failed).
+    pub async fn delete_message(&self, device_id: &str, message_id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM messages WHERE device_id = $1 AND message_id = $2")
+            .bind(device_id)
+            .bind(message_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Applies a receipt to the device's own messages among `message_ids` (status only moves
+    /// forward, each time is set once) and appends its event, in one transaction.
+    pub async fn apply_receipt(
+        &self,
+        device_id: &str,
+        message_ids: &[String],
+        kind: ReceiptKind,
+        at: i64,
+        event: &NewEvent,
+    ) -> StoreResult<()> {
+        let rank = kind as i64 + 1;
+        let mut tx = self.pool.begin().await?;
+        for id in message_ids {
+            sqlx::query(&format!(
+                "UPDATE messages SET \
+                   status = CASE WHEN {RANK} < $3 THEN $4 ELSE status END, \
+                   delivered_at = COALESCE(delivered_at, $5), \
+                   read_at = CASE WHEN $3 >= 2 THEN COALESCE(read_at, $5) ELSE read_at END, \
+                   played_at = CASE WHEN $3 >= 3 THEN COALESCE(played_at, $5) ELSE played_at END \
+                 WHERE device_id = $1 AND message_id = $2 AND from_me = 1"
+            ))
+            .bind(device_id)
+            .bind(id)
+            .bind(rank)
+            .bind(kind.status())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(INSERT_EVENT)
+            .bind(&event.id)
+            .bind(device_id)
+            .bind(event.name)
+            .bind(&event.data)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.signal_events();
+        Ok(())
+    }
+
+    /// One of the device's messages.
+    pub async fn message(
+        &self,
+        device_id: &str,
+        message_id: &str,
+    ) -> StoreResult<Option<MessageRow>> {
+        let row = sqlx::query(
+            "SELECT device_id, message_id, chat_jid, sender_jid, from_me, is_group, message_type, \
+                    content, sent_at, status, delivered_at, read_at, played_at \
+             FROM messages WHERE device_id = $1 AND message_id = $2",
+        )
+        .bind(device_id)
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| MessageRow {
+            device_id: r.get(0),
+            message_id: r.get(1),
+            chat_jid: r.get(2),
+            sender_jid: r.get(3),
+            from_me: r.get::<i64, _>(4) != 0,
+            is_group: r.get::<i64, _>(5) != 0,
+            message_type: r.get(6),
+            content: r.get(7),
+            sent_at: r.get(8),
+            status: r.get(9),
+            delivered_at: r.get(10),
+            read_at: r.get(11),
+            played_at: r.get(12),
+        }))
+    }
+}
