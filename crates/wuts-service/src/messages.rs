@@ -203,7 +203,7 @@ impl Services {
             chat_jid: to.clone(),
             sender_jid: live.state().jid.clone(),
             from_me: true,
-            is_group: is_group,
+            is_group,
             message_type: "text".into(),
             content: Some(req.text.clone()),
             sent_at: now,
