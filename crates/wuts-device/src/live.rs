@@ -395,7 +395,11 @@ async fn on_event(
             )
             .await;
         }
-        _ => {}
+        other => {
+            if let Some((name, data)) = crate::catalog::catalogue(Some(client), other).await {
+                record(store, device, name, data).await;
+            }
+        }
     }
 }
 

@@ -273,7 +273,13 @@ async fn text_both_ways_reaches_webhooks(b: Backend) {
     let (_, user_b) = app.user(&admin, "user").await;
     app.device(&admin, "a").await;
     app.device(&user_b, "b").await;
-    let events = json!(["message.received", "message.delivered", "message.read"]);
+    let events = json!([
+        "message.received",
+        "message.delivered",
+        "message.read",
+        "chat.presence",
+        "offline.sync_completed"
+    ]);
     app.post(
         "/webhook",
         &admin,
@@ -425,6 +431,32 @@ async fn text_both_ways_reaches_webhooks(b: Backend) {
         .unwrap()
         .1["data"];
     assert_eq!(data["content"], json!("@15554440011 got it"));
+    // B's "typing…" before the reply reached A as chat.presence, with both of B's identities;
+    // each connection's offline sync was reported.
+    let got = rx_a
+        .until("chat.presence at a", |r| {
+            r.iter().any(|x| x.1["event"] == json!("chat.presence"))
+        })
+        .await;
+    let typing = &got
+        .iter()
+        .find(|x| x.1["event"] == json!("chat.presence"))
+        .unwrap()
+        .1["data"];
+    assert_eq!(
+        typing["sender_pn"],
+        json!("15554440012@s.whatsapp.net"),
+        "{typing}"
+    );
+    assert!(
+        typing["sender_lid"]
+            .as_str()
+            .is_some_and(|l| l.ends_with("@lid")),
+        "{typing}"
+    );
+    assert!(got
+        .iter()
+        .any(|x| x.1["event"] == json!("offline.sync_completed")));
     assert_eq!(data["quoted_message_id"], json!(id));
     assert_eq!(data["mentions"], json!(["15554440011@s.whatsapp.net"]));
 
