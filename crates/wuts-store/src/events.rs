@@ -211,6 +211,45 @@ impl Store {
         Ok(row.as_ref().map(pending))
     }
 
+    /// The device's oldest undelivered events, up to `limit`, in order.
+    pub async fn pending_events(
+        &self,
+        device_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<PendingEvent>> {
+        let rows = sqlx::query(
+            "SELECT id, seq, tenant_id, device_id, user_id, event, data, created_at, attempts, next_attempt_at \
+             FROM events WHERE device_id = $1 AND delivery = 'pending' ORDER BY seq LIMIT $2",
+        )
+        .bind(device_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(pending).collect())
+    }
+
+    /// Marks events `delivered` (one more attempt each) or `skipped`, in one statement.
+    pub async fn mark_events(&self, ids: &[String], delivery: &str) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let attempt = i64::from(delivery == "delivered");
+        let list = (0..ids.len())
+            .map(|i| format!("${}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE events SET delivery = $1, attempts = attempts + $2, next_attempt_at = 0, \
+             last_error = NULL WHERE id IN ({list})"
+        );
+        let mut q = sqlx::query(&sql).bind(delivery).bind(attempt);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Records the outcome of a delivery attempt: `delivered`, `skipped`, `dead`, or `pending`
     /// again at `next_attempt_at`.
     pub async fn set_event_delivery(

@@ -17,6 +17,16 @@ use wuts_core::time;
 use wuts_store::events::PendingEvent;
 use wuts_store::Store;
 
+/// Events read (and their outcomes written) per round trip, per device.
+const BATCH: i64 = 64;
+
+/// What one delivery attempt came to.
+enum Attempt {
+    Delivered,
+    Dead,
+    Retry,
+}
+
 #[derive(Debug, Clone)]
 pub struct DispatcherConfig {
     /// Devices delivered to at once.
@@ -122,46 +132,65 @@ impl Dispatcher {
         }
     }
 
-    /// Delivers the device's events in order until one must wait for a retry.
+    /// Delivers the device's events in order until one must wait for a retry. Events are read
+    /// a batch at a time with the configuration, and their outcomes written back per batch (a
+    /// crash before that write redelivers them, with the same ids).
     async fn deliver_device(&self, device_id: &str) {
         loop {
-            let event = match self.store.next_pending_event(device_id).await {
-                Ok(Some(e)) => e,
-                Ok(None) => return,
+            let batch = match self.store.pending_events(device_id, BATCH).await {
+                Ok(b) if b.is_empty() => return,
+                Ok(b) => b,
                 Err(e) => {
                     warn!(device_id, "outbox read failed: {e}");
                     return;
                 }
             };
-            if event.next_attempt_at > time::now_millis() {
-                return;
+            let config = match self.store.device_webhook(device_id).await {
+                Ok(c) => c.filter(|c| c.enabled),
+                Err(e) => {
+                    warn!(device_id, "webhook config read failed: {e}");
+                    return;
+                }
+            };
+            let (mut delivered, mut skipped) = (Vec::new(), Vec::new());
+            let mut go_on = true;
+            for event in &batch {
+                if event.next_attempt_at > time::now_millis() {
+                    go_on = false;
+                    break;
+                }
+                let config = match &config {
+                    Some(c) if c.enabled_events.contains(&event.event) => c,
+                    // Nobody subscribed: recorded, not delivered.
+                    _ => {
+                        skipped.push(event.id.clone());
+                        continue;
+                    }
+                };
+                match self.attempt(event, config).await {
+                    Attempt::Delivered => delivered.push(event.id.clone()),
+                    Attempt::Dead => {}
+                    Attempt::Retry => {
+                        go_on = false;
+                        break;
+                    }
+                }
             }
-            if !self.deliver_one(&event).await {
+            for (ids, delivery) in [(&delivered, "delivered"), (&skipped, "skipped")] {
+                if let Err(e) = self.store.mark_events(ids, delivery).await {
+                    warn!(device_id, "outbox write failed: {e}");
+                    return;
+                }
+            }
+            if !go_on {
                 return;
             }
         }
     }
 
-    /// One attempt for one event; answers whether the device's queue may go on.
-    async fn deliver_one(&self, event: &PendingEvent) -> bool {
-        let config = match self.store.device_webhook(&event.device_id).await {
-            Ok(c) => c,
-            Err(e) => {
-                warn!(event_id = %event.id, "webhook config read failed: {e}");
-                return false;
-            }
-        };
-        let config = match config {
-            Some(c) if c.enabled && c.enabled_events.contains(&event.event) => c,
-            _ => {
-                // Nobody subscribed: recorded, not delivered.
-                let _ = self
-                    .store
-                    .set_event_delivery(&event.id, "skipped", event.attempts, 0, None)
-                    .await;
-                return true;
-            }
-        };
+    /// One attempt for one event. A retry or a dead letter is written at once; a delivery is
+    /// left to the caller's batch write.
+    async fn attempt(&self, event: &PendingEvent, config: &wuts_core::WebhookConfig) -> Attempt {
         let body = envelope(event, config.secret.as_deref());
         let ts = (time::now_millis() / 1000).to_string();
         let mut req = self
@@ -199,11 +228,7 @@ impl Dispatcher {
                 metrics::counter!("wuts_webhook_deliveries_total", "result" => "delivered")
                     .increment(1);
                 debug!(event_id = %event.id, event = %event.event, "delivered");
-                let _ = self
-                    .store
-                    .set_event_delivery(&event.id, "delivered", attempts, 0, None)
-                    .await;
-                true
+                Attempt::Delivered
             }
             Err(why) if attempts > i64::from(config.retry_attempts) => {
                 metrics::counter!("wuts_webhook_deliveries_total", "result" => "dead").increment(1);
@@ -213,7 +238,7 @@ impl Dispatcher {
                     .set_event_delivery(&event.id, "dead", attempts, 0, Some(&why))
                     .await;
                 // The dead event stays for redelivery; later events may go on.
-                true
+                Attempt::Dead
             }
             Err(why) => {
                 metrics::counter!("wuts_webhook_deliveries_total", "result" => "retry")
@@ -229,7 +254,7 @@ impl Dispatcher {
                     tokio::time::sleep(delay).await;
                     wake.notify_one();
                 });
-                false
+                Attempt::Retry
             }
         }
     }
