@@ -242,6 +242,7 @@ pub(crate) async fn record_receipt(
             kind,
             r.timestamp.timestamp_millis(),
             &event,
+            time::now_millis(),
         )
         .await
 }

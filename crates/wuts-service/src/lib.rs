@@ -8,6 +8,7 @@ pub mod instances;
 pub mod messages;
 mod password;
 pub mod receipts;
+pub mod stream;
 mod tenants;
 mod users;
 pub mod webhooks;

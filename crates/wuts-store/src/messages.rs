@@ -134,6 +134,7 @@ impl Store {
         kind: ReceiptKind,
         at: i64,
         event: &NewEvent,
+        now: i64,
     ) -> StoreResult<()> {
         let rank = kind as i64 + 1;
         let mut tx = self.pool.begin().await?;
@@ -159,7 +160,7 @@ impl Store {
             .bind(device_id)
             .bind(event.name)
             .bind(&event.data)
-            .bind(at)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

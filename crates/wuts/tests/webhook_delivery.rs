@@ -658,3 +658,66 @@ async fn sse_stream_carries_events_and_resumes(b: Backend) {
     drop(resumed);
     sim.stop().await;
 }
+
+both_backends!(sse_stream_of_all_devices);
+
+/// `all_devices=true`: one stream of all the caller's devices, resumable from its cursor ids;
+/// another user's stream does not see them.
+async fn sse_stream_of_all_devices(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (_, _, token) = app.register("sse-all").await;
+    let (_, other) = app.user(&token, "user").await;
+    let d1 = app.device(&token, "one").await;
+    let d2 = app.device(&token, "two").await;
+    let open = |who: String, last: Option<String>| {
+        let mut r = app
+            .http
+            .get(format!("{}/events/stream?all_devices=true", app.base))
+            .bearer_auth(who);
+        if let Some(l) = last {
+            r = r.header("last-event-id", l);
+        }
+        r.send()
+    };
+    let mut live = open(token.clone(), None).await.unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    // Each device shows a QR: a qr.generated event on each.
+    for d in [&d1, &d2] {
+        let (st, qr) = app.get(&format!("/qr?device_id={d}"), &token).await;
+        assert_eq!(st, StatusCode::OK, "{qr}");
+    }
+    let mut seen: Vec<(String, String, Value)> = Vec::new();
+    while [&d1, &d2]
+        .iter()
+        .any(|d| !seen.iter().any(|(_, _, env)| env["device_id"] == json!(d)))
+    {
+        seen.extend(sse_events(&mut live, 1).await);
+    }
+    assert!(seen.iter().all(|(id, _, _)| id.starts_with("v1:")));
+    // Resumed from the first event's cursor: the rest, in the same order.
+    let mut resumed = open(token.clone(), Some(seen[0].0.clone())).await.unwrap();
+    let again = sse_events(&mut resumed, seen.len() - 1).await;
+    let env_ids = |v: &[(String, String, Value)]| -> Vec<Value> {
+        v.iter().map(|x| x.2["id"].clone()).collect()
+    };
+    assert_eq!(env_ids(&again), env_ids(&seen[1..]));
+    // Junk cursors are refused; the other user's stream has nothing of these devices.
+    let res = open(token.clone(), Some("not-a-cursor".into()))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let mut theirs = open(other.clone(), None).await.unwrap();
+    assert_eq!(theirs.status(), StatusCode::OK);
+    // Their first event is their own device's, not one of ours.
+    let d3 = app.device(&other, "three").await;
+    let (st, _) = app.get(&format!("/qr?device_id={d3}"), &other).await;
+    assert_eq!(st, StatusCode::OK);
+    let first = sse_events(&mut theirs, 1).await;
+    assert_eq!(first[0].2["device_id"], json!(d3));
+    tokio::time::timeout(Duration::from_secs(15), app.stop())
+        .await
+        .expect("shutdown with open streams");
+    drop((live, resumed, theirs));
+    sim.stop().await;
+}

@@ -1,9 +1,9 @@
-//! A live stream of a device's events as Server-Sent Events, for clients that cannot expose a
-//! webhook URL (not in the WUTS catalogue). Same envelope as webhooks; each SSE `id` is the event
-//! id, so a client resumes with `Last-Event-ID` (or `?last_event_id=`).
+//! A live stream of events as Server-Sent Events, for clients that cannot expose a webhook URL
+//! (not in the WUTS catalogue): one device's, or all the caller's devices'. Same envelope as
+//! webhooks; a client resumes with `Last-Event-ID` (or `?last_event_id=`).
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{DeviceCtx, Query};
+use crate::extract::{Auth, Query};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -15,6 +15,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use wuts_service::stream::Cursor;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events_stream))
@@ -23,20 +24,29 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
-    /// Read by the device extractor; declared here for the API docs.
-    #[allow(dead_code)]
+    /// The device whose events to stream (the caller's only device when omitted).
     device_id: Option<String>,
-    /// Resume after this event id (the `Last-Event-ID` header wins).
+    /// `true`: the events of all the caller's devices, merged; the SSE ids are then cursors.
+    #[serde(default)]
+    all_devices: bool,
+    /// Resume after this SSE id (the `Last-Event-ID` header wins).
     last_event_id: Option<String>,
 }
 
-/// The device's events, live, from the beginning or after a given event id.
+/// Where the stream is: one device after a sequence number, or all devices after a cursor.
+enum Position {
+    Device(wuts_core::Device, i64),
+    All(wuts_core::Principal, Cursor),
+}
+
+/// Events, live: one device's (each SSE id is the event id), or with `all_devices=true` all the
+/// caller's devices' (each SSE id is a cursor); from the beginning or after a given SSE id.
 #[utoipa::path(get, path = "/events/stream", tag = "webhooks", security(("bearerAuth" = [])), params(StreamQuery),
-    responses((status = 200, content_type = "text/event-stream", body = String), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn events_stream(
     State(s): State<AppState>,
-    ctx: DeviceCtx,
+    Auth(p): Auth,
     headers: HeaderMap,
     Query(q): Query<StreamQuery>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
@@ -45,26 +55,59 @@ async fn events_stream(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or(q.last_event_id);
-    let (seq, first) = s
-        .services
-        .events_after(&ctx.device, last.as_deref(), 256)
-        .await?;
+    let (position, first) = if q.all_devices {
+        let cursor = match last.as_deref() {
+            Some(raw) => Cursor::parse(raw)?,
+            None => Cursor::default(),
+        };
+        let first = s.services.user_events_after(&p, &cursor, BATCH).await?;
+        (Position::All(p, cursor), first)
+    } else {
+        let device = s
+            .services
+            .resolve_device(&p, q.device_id.as_deref())
+            .await?;
+        let (seq, first) = s
+            .services
+            .events_after(&device, last.as_deref(), BATCH as i64)
+            .await?;
+        (Position::Device(device, seq), first)
+    };
     let changed = s.services.events_changed();
     let closing = s.services.closing();
-    let state = (s, ctx.device, seq, VecDeque::from(first), changed, closing);
+    let state = (s, position, VecDeque::from(first), changed, closing);
     let events = stream::unfold(
         state,
-        |(s, device, mut seq, mut buf, mut changed, mut closing)| async move {
+        |(s, mut position, mut buf, mut changed, mut closing)| async move {
             loop {
                 if let Some(e) = buf.pop_front() {
-                    seq = e.seq;
+                    let id = match &mut position {
+                        Position::Device(_, seq) => {
+                            *seq = e.seq;
+                            e.id.clone()
+                        }
+                        Position::All(_, cursor) => {
+                            cursor.advance(&e);
+                            cursor.to_string()
+                        }
+                    };
                     let item = Event::default()
-                        .id(e.id.clone())
+                        .id(id)
                         .event(e.event.clone())
                         .data(wuts_webhooks::envelope(&e, None));
-                    return Some((Ok(item), (s, device, seq, buf, changed, closing)));
+                    return Some((Ok(item), (s, position, buf, changed, closing)));
                 }
-                match s.services.events_after_seq(&device, seq, 256).await {
+                let more = match &position {
+                    Position::Device(device, seq) => {
+                        s.services
+                            .events_after_seq(device, *seq, BATCH as i64)
+                            .await
+                    }
+                    Position::All(p, cursor) => {
+                        s.services.user_events_after(p, cursor, BATCH).await
+                    }
+                };
+                match more {
                     Ok(more) if !more.is_empty() => buf.extend(more),
                     Ok(_) => {
                         if *closing.borrow() {
@@ -84,3 +127,6 @@ async fn events_stream(
     );
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
+
+/// Events read per query.
+const BATCH: usize = 256;
