@@ -366,19 +366,31 @@ async fn on_event(
             .await;
         }
         Event::Messages(batch) => {
-            // Normally recorded by the durability hook already; this covers what bypasses it
-            // (newsletters), and records nothing twice.
-            let own = state.borrow().jid.clone();
-            if let Err(e) = crate::events::record_messages(
-                store,
-                Some(client),
-                device,
-                own.as_deref(),
-                &batch.messages,
-            )
-            .await
-            {
-                tracing::error!(device_id = %device.id, "cannot record messages: {e}");
+            // The durability hook recorded these already, except what bypasses it: newsletter
+            // messages and placeholder recoveries (recording twice would change nothing, but
+            // costs a transaction per message).
+            use whatsapp_rust::wacore_binary::JidExt as _;
+            let bypassed: Vec<_> = batch
+                .messages
+                .iter()
+                .filter(|m| {
+                    m.info.source.chat.is_newsletter() || m.info.unavailable_request_id.is_some()
+                })
+                .cloned()
+                .collect();
+            if !bypassed.is_empty() {
+                let own = state.borrow().jid.clone();
+                if let Err(e) = crate::events::record_messages(
+                    store,
+                    Some(client),
+                    device,
+                    own.as_deref(),
+                    &bypassed,
+                )
+                .await
+                {
+                    tracing::error!(device_id = %device.id, "cannot record messages: {e}");
+                }
             }
         }
         Event::Receipt(r) => {
