@@ -12,6 +12,7 @@ use whatsapp_rust::TokioRuntime;
 use whatsapp_rust_tokio_transport::TokioWebSocketTransportFactory;
 use whatsapp_rust_ureq_http_client::UreqHttpClient;
 use wuts_core::{time, Device};
+use wuts_store::events::NewEvent;
 use wuts_store::whatsapp::WaStore;
 use wuts_store::Store;
 
@@ -293,12 +294,21 @@ async fn on_event(
                 .pn
                 .clone();
             let (jid, phone) = pn.as_ref().map(jid_parts).unzip();
-            // The row first: whoever sees the live state connected also reads it from the table.
+            // The row (and its event) first: whoever sees the live state connected also reads
+            // it from the table.
+            let event = NewEvent::new("device.connected", &serde_json::json!({"jid": jid}));
             if let Err(e) = store
-                .set_device_connection(&device.id, true, jid.as_deref(), phone.as_deref(), now)
+                .set_device_connection(
+                    &device.id,
+                    true,
+                    jid.as_deref(),
+                    phone.as_deref(),
+                    now,
+                    Some(&event),
+                )
                 .await
             {
-                tracing::warn!(device_id = %device.id, "cannot record connection: {e}");
+                tracing::error!(device_id = %device.id, "cannot record connection: {e}");
             }
             state.send_modify(|s| {
                 s.connected = true;
@@ -306,20 +316,16 @@ async fn on_event(
                 s.jid = jid.clone().or(s.jid.clone());
                 s.phone_number = phone.clone().or(s.phone_number.clone());
             });
-            record(
-                store,
-                device,
-                "device.connected",
-                serde_json::json!({"jid": jid}),
-            )
-            .await;
         }
         Event::Disconnected(_) => {
             state.send_modify(|s| s.connected = false);
-            let _ = store
-                .set_device_connection(&device.id, false, None, None, now)
-                .await;
-            record(store, device, "device.disconnected", serde_json::json!({})).await;
+            let event = NewEvent::new("device.disconnected", &serde_json::json!({}));
+            if let Err(e) = store
+                .set_device_connection(&device.id, false, None, None, now, Some(&event))
+                .await
+            {
+                tracing::error!(device_id = %device.id, "cannot record disconnection: {e}");
+            }
         }
         Event::LoggedOut(_) => {
             state.send_modify(|s| {
@@ -328,22 +334,24 @@ async fn on_event(
             });
             // The session is over on WhatsApp's side: its credentials are worthless now.
             let _ = wa.wipe().await;
-            let _ = store.clear_device_identity(&device.id, now).await;
-            record(store, device, "device.logged_out", serde_json::json!({})).await;
+            let event = NewEvent::new("device.logged_out", &serde_json::json!({}));
+            if let Err(e) = store
+                .clear_device_identity(&device.id, now, Some(&event))
+                .await
+            {
+                tracing::error!(device_id = %device.id, "cannot record logout: {e}");
+            }
         }
         Event::StreamReplaced(_) => {
             // Another session took this device over: stop instead of fighting it.
             state.send_modify(|s| s.connected = false);
-            let _ = store
-                .set_device_connection(&device.id, false, None, None, now)
-                .await;
-            record(
-                store,
-                device,
-                "connection.stream_replaced",
-                serde_json::json!({}),
-            )
-            .await;
+            let event = NewEvent::new("connection.stream_replaced", &serde_json::json!({}));
+            if let Err(e) = store
+                .set_device_connection(&device.id, false, None, None, now, Some(&event))
+                .await
+            {
+                tracing::error!(device_id = %device.id, "cannot record stream replacement: {e}");
+            }
             let client = client.clone();
             tokio::spawn(async move { client.disconnect().await });
         }

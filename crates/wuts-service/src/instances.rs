@@ -6,6 +6,7 @@ use std::time::Duration;
 use wuts_core::error::DomainResult;
 use wuts_core::{time, Device, DomainError, FieldError, Principal};
 use wuts_device::RuntimeError;
+use wuts_store::events::NewEvent;
 
 pub const QR_TTL_SECS: i64 = 60;
 pub const PAIR_CODE_TTL_SECS: i64 = 300;
@@ -257,16 +258,18 @@ impl Services {
             ));
         }
         self.devices.stop(&device.id).await;
+        let event = NewEvent::new(
+            "device.disconnected",
+            &serde_json::json!({"reason": "manual"}),
+        );
         self.store
-            .set_device_connection(&device.id, false, None, None, time::now_millis())
-            .await?;
-        self.store
-            .record_event(
+            .set_device_connection(
                 &device.id,
-                &uuid::Uuid::new_v4().to_string(),
-                "device.disconnected",
-                r#"{"reason":"manual"}"#,
+                false,
+                None,
+                None,
                 time::now_millis(),
+                Some(&event),
             )
             .await?;
         Ok(device)
@@ -296,7 +299,7 @@ impl Services {
             .await
             .map_err(|e| DomainError::Internal(e.to_string()))?;
         self.store
-            .clear_device_identity(&device.id, time::now_millis())
+            .clear_device_identity(&device.id, time::now_millis(), None)
             .await?;
         Ok(device)
     }

@@ -3,6 +3,25 @@
 use crate::{Store, StoreResult};
 use sqlx::Row;
 
+/// An event to append with a change: id, catalogue name, `data` JSON.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub name: &'static str,
+    pub data: String,
+}
+
+impl NewEvent {
+    /// A new event with a fresh id.
+    pub fn new(name: &'static str, data: &serde_json::Value) -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            name,
+            data: data.to_string(),
+        }
+    }
+}
+
 /// One recorded event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRow {
@@ -99,7 +118,8 @@ impl Store {
             .collect())
     }
 
-    /// Records the live connection fields of a device.
+    /// Records the live connection fields of a device, with the event that reports the change
+    /// (one transaction).
     pub async fn set_device_connection(
         &self,
         device_id: &str,
@@ -107,7 +127,9 @@ impl Store {
         jid: Option<&str>,
         phone_number: Option<&str>,
         now: i64,
+        event: Option<&NewEvent>,
     ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE devices SET connected = $1, jid = COALESCE($2, jid), phone_number = COALESCE($3, phone_number), \
              last_seen = $4, updated_at = $4 WHERE id = $5",
@@ -117,18 +139,50 @@ impl Store {
         .bind(phone_number)
         .bind(now)
         .bind(device_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        self.finish_with_event(tx, device_id, event, now).await
     }
 
-    /// Forgets the WhatsApp identity of a device after logout.
-    pub async fn clear_device_identity(&self, device_id: &str, now: i64) -> StoreResult<()> {
+    /// Forgets the WhatsApp identity of a device after logout, with the event that reports it
+    /// (one transaction).
+    pub async fn clear_device_identity(
+        &self,
+        device_id: &str,
+        now: i64,
+        event: Option<&NewEvent>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE devices SET connected = 0, jid = NULL, phone_number = NULL, updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(device_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        self.finish_with_event(tx, device_id, event, now).await
+    }
+
+    /// Appends `event` (when there is one) and commits.
+    async fn finish_with_event(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Any>,
+        device_id: &str,
+        event: Option<&NewEvent>,
+        now: i64,
+    ) -> StoreResult<()> {
+        if let Some(e) = event {
+            sqlx::query(INSERT_EVENT)
+                .bind(&e.id)
+                .bind(device_id)
+                .bind(e.name)
+                .bind(&e.data)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        if event.is_some() {
+            self.signal_events();
+        }
         Ok(())
     }
 

@@ -25,13 +25,7 @@ pub struct MessageRow {
     pub played_at: Option<i64>,
 }
 
-/// An event to append with a change: id, catalogue name, `data` JSON.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub id: String,
-    pub name: &'static str,
-    pub data: String,
-}
+pub use crate::events::NewEvent;
 
 /// What a receipt reports, in the order a message goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
