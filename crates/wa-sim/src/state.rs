@@ -270,6 +270,10 @@ pub struct AccountDump {
     pub picture_id: Option<String>,
     /// Receipts the phone received (from the contacts' devices), oldest first.
     pub receipts: Vec<ReceiptDump>,
+    /// The presence a device of the account last set (`available` | `unavailable`).
+    pub presence: Option<String>,
+    /// Devices (`<phone>:<device>`) subscribed to this account's presence.
+    pub presence_subscribers: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -397,6 +401,12 @@ impl Sim {
                 .collect(),
             picture_id: a.picture.as_ref().map(|(id, _)| id.clone()),
             receipts: a.phone_receipts.clone(),
+            presence: a.presence.as_ref().map(|(p, _)| p.clone()),
+            presence_subscribers: a
+                .presence_subscribers
+                .iter()
+                .map(|(p, d)| format!("{p}:{d}"))
+                .collect(),
         })
     }
 }

@@ -62,6 +62,8 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         .merge(sections::instances::router())
         .merge(sections::pairing::router())
         .merge(sections::messages::router())
+        .merge(sections::chats::router())
+        .merge(sections::contacts::router())
         .merge(sections::stream::router())
         .merge(sections::webhooks::router())
         .merge(sections::ops::router())

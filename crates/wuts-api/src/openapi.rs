@@ -10,7 +10,10 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "users-and-admin", description = "Tenants (master token) and users"),
         (name = "instances", description = "Devices (WhatsApp linked-device sessions)"),
-        (name = "webhooks", description = "Webhook configuration and event names"),
+        (name = "webhooks", description = "Webhook configuration, dead letters, the live event stream"),
+        (name = "messages", description = "Sending, delivery status, receipts"),
+        (name = "chats", description = "Typing indicators and presence"),
+        (name = "contacts", description = "Block list, who is on WhatsApp"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

@@ -4,9 +4,11 @@
 //! manager; a failing device never affects another.
 
 mod catalog;
+mod contacts;
 mod events;
 mod live;
 
+pub use contacts::{Blocklist, ChatState};
 pub use live::{LiveDevice, LiveState};
 pub use whatsapp_rust::prelude::Client;
 pub use whatsapp_rust::waproto::whatsapp as wa;

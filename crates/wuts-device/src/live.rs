@@ -36,7 +36,7 @@ pub struct LiveDevice {
     /// The client's own session store (wiping through it stops its late writes too).
     state_store: WaStore,
     handle: Mutex<Option<BotHandle>>,
-    client: Arc<Client>,
+    pub(crate) client: Arc<Client>,
     /// Shared with the event handler, which keeps it current.
     state: Arc<watch::Sender<LiveState>>,
 }

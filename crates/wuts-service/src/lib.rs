@@ -3,6 +3,7 @@
 //! pass plain values and get domain records or a `DomainError` back.
 
 mod auth;
+pub mod contacts;
 mod devices;
 pub mod instances;
 pub mod messages;

@@ -141,6 +141,34 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             format!("/send/text?device_id={}", fresh_device().await),
             Some(json!({"number": "15550001111", "text": "hi"})),
         ),
+        "POST /contacts/block" => (
+            Method::POST,
+            format!("/contacts/block?device_id={}", fresh_device().await),
+            Some(json!({"number": "15550001111"})),
+        ),
+        "GET /contacts/blocklist" => (
+            Method::GET,
+            format!("/contacts/blocklist?device_id={}", fresh_device().await),
+            None,
+        ),
+        "POST /contact/check" => (
+            Method::POST,
+            format!("/contact/check?device_id={}", fresh_device().await),
+            Some(json!({"numbers": ["15550001111"]})),
+        ),
+        "POST /presence" => (
+            Method::POST,
+            format!("/presence?device_id={}", fresh_device().await),
+            Some(json!({})),
+        ),
+        "POST /chats/{jid}/typing" => (
+            Method::POST,
+            format!(
+                "/chats/15550001111/typing?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({})),
+        ),
         "GET /messages/{id}/status" => (
             Method::GET,
             format!("/messages/3EB0X/status?device_id={}", fresh_device().await),
@@ -251,14 +279,19 @@ fn expected(name: &str, who: Who) -> StatusCode {
             }
         }
         // The owner's device has no WhatsApp session in this test.
-        "POST /send/text" | "POST /messages/{id}/read" | "POST /messages/{id}/delivered" => {
-            match who {
-                User => StatusCode::CONFLICT,
-                Admin | Manager => FORBID,
-                OtherTenantAdmin => NOTFOUND,
-                _ => UNAUTH,
-            }
-        }
+        "POST /send/text"
+        | "POST /messages/{id}/read"
+        | "POST /messages/{id}/delivered"
+        | "POST /contacts/block"
+        | "GET /contacts/blocklist"
+        | "POST /contact/check"
+        | "POST /presence"
+        | "POST /chats/{jid}/typing" => match who {
+            User => StatusCode::CONFLICT,
+            Admin | Manager => FORBID,
+            OtherTenantAdmin => NOTFOUND,
+            _ => UNAUTH,
+        },
         // No such dead event (or sent message): the owner is told so.
         "POST /webhook/dead-letters/{id}/redeliver" | "GET /messages/{id}/status" => match who {
             User => NOTFOUND,
@@ -305,6 +338,11 @@ const ENDPOINTS: &[&str] = &[
     "POST /webhook/dead-letters/{id}/redeliver",
     "POST /send/text",
     "GET /messages/{id}/status",
+    "POST /contacts/block",
+    "GET /contacts/blocklist",
+    "POST /contact/check",
+    "POST /presence",
+    "POST /chats/{jid}/typing",
     "POST /messages/{id}/read",
     "POST /messages/{id}/delivered",
 ];

@@ -1,5 +1,7 @@
 //! One module per WUTS documentation section.
 
+pub mod chats;
+pub mod contacts;
 pub mod instances;
 pub mod messages;
 pub mod ops;

@@ -1,0 +1,140 @@
+//! WUTS "chats" (live-socket part): typing indicators, account presence, presence subscriptions.
+
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{Auth, Json, Path, Query};
+use crate::AppState;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(typing))
+        .routes(routes!(presence))
+        .routes(routes!(subscribe))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeviceQuery {
+    device_id: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TypingBody {
+    /// `typing` (default, sent as `composing`), `recording` or `paused`.
+    state: Option<String>,
+    /// `text` (default) or `audio` (typing with audio shows "recording").
+    media: Option<String>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TypingResponse {
+    success: bool,
+    chat_jid: String,
+    state: &'static str,
+    media: &'static str,
+}
+
+/// Shows a typing or recording indicator in a chat.
+#[utoipa::path(post, path = "/chats/{jid}/typing", tag = "chats", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "user or group JID"), DeviceQuery), request_body = TypingBody,
+    responses((status = 200, body = TypingResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn typing(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(jid): Path<String>,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<TypingBody>,
+) -> ApiResult<axum::Json<TypingResponse>> {
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let (chat_jid, state, media) = s
+        .services
+        .typing(&p, device_id, &jid, b.state.as_deref(), b.media.as_deref())
+        .await?;
+    Ok(axum::Json(TypingResponse {
+        success: true,
+        chat_jid,
+        state,
+        media,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceBody {
+    /// `available`/`online` (default) or `unavailable`/`offline`.
+    state: Option<String>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PresenceResponse {
+    success: bool,
+    state: &'static str,
+}
+
+/// Sets the account's availability.
+#[utoipa::path(post, path = "/presence", tag = "chats", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = PresenceBody,
+    responses((status = 200, body = PresenceResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn presence(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<PresenceBody>,
+) -> ApiResult<axum::Json<PresenceResponse>> {
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let state = s
+        .services
+        .set_presence(&p, device_id, b.state.as_deref())
+        .await?;
+    Ok(axum::Json(PresenceResponse {
+        success: true,
+        state,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscribeBody {
+    #[serde(default)]
+    jid: String,
+    /// Go online first (WhatsApp only sends presence to online accounts).
+    #[serde(default)]
+    ensure_online: bool,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SubscribeResponse {
+    success: bool,
+    subject_jid: String,
+}
+
+/// Subscribes to a contact's presence; updates arrive as `contact.presence` events.
+#[utoipa::path(post, path = "/presence/subscribe", tag = "chats", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = SubscribeBody,
+    responses((status = 200, body = SubscribeResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn subscribe(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<SubscribeBody>,
+) -> ApiResult<axum::Json<SubscribeResponse>> {
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let subject_jid = s
+        .services
+        .subscribe_presence(&p, device_id, &b.jid, b.ensure_online)
+        .await?;
+    Ok(axum::Json(SubscribeResponse {
+        success: true,
+        subject_jid,
+    }))
+}

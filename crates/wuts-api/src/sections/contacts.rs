@@ -1,0 +1,201 @@
+//! WUTS "contacts" (live-socket part): block, unblock, the block list, who is on WhatsApp.
+
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{Auth, Json, Query};
+use crate::AppState;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use wuts_service::contacts::contact;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(block))
+        .routes(routes!(unblock))
+        .routes(routes!(blocklist))
+        .routes(routes!(check))
+}
+
+/// The target of a block or unblock, in the query (used when the body does not name one).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TargetQuery {
+    device_id: Option<String>,
+    jid: Option<String>,
+    number: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TargetBody {
+    /// A user JID or a LID.
+    jid: Option<String>,
+    /// A phone number (normalised); used when `jid` is absent.
+    number: Option<String>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BlockData {
+    jid: String,
+    phone_number: Option<String>,
+    action: &'static str,
+    blocked: bool,
+    count: usize,
+    dhash: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BlockResponse {
+    success: bool,
+    data: BlockData,
+}
+
+async fn set_blocked(
+    s: AppState,
+    p: wuts_core::Principal,
+    q: TargetQuery,
+    b: TargetBody,
+    block: bool,
+) -> ApiResult<axum::Json<BlockResponse>> {
+    let named_in_body = b.jid.is_some() || b.number.is_some();
+    let target = if named_in_body {
+        contact(b.jid.as_deref(), b.number.as_deref())?
+    } else {
+        contact(q.jid.as_deref(), q.number.as_deref())?
+    };
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let o = s
+        .services
+        .set_blocked(&p, device_id, &target, block)
+        .await?;
+    Ok(axum::Json(BlockResponse {
+        success: true,
+        data: BlockData {
+            jid: o.jid,
+            phone_number: o.phone_number,
+            action: if block { "block" } else { "unblock" },
+            blocked: o.blocked,
+            count: o.count,
+            dhash: o.dhash,
+        },
+    }))
+}
+
+/// Blocks a contact (`jid` or `number`, in the body or the query).
+#[utoipa::path(post, path = "/contacts/block", tag = "contacts", security(("bearerAuth" = [])), params(TargetQuery),
+    request_body = TargetBody,
+    responses((status = 200, body = BlockResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn block(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<TargetQuery>,
+    Json(b): Json<TargetBody>,
+) -> ApiResult<axum::Json<BlockResponse>> {
+    set_blocked(s, p, q, b, true).await
+}
+
+/// Unblocks a contact (`jid` or `number`, in the body or the query).
+#[utoipa::path(post, path = "/contacts/unblock", tag = "contacts", security(("bearerAuth" = [])), params(TargetQuery),
+    request_body = TargetBody,
+    responses((status = 200, body = BlockResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn unblock(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<TargetQuery>,
+    Json(b): Json<TargetBody>,
+) -> ApiResult<axum::Json<BlockResponse>> {
+    set_blocked(s, p, q, b, false).await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeviceQuery {
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BlockedItem {
+    jid: String,
+    phone_number: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BlocklistData {
+    items: Vec<BlockedItem>,
+    count: usize,
+    dhash: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BlocklistResponse {
+    success: bool,
+    data: BlocklistData,
+}
+
+/// The block list as WhatsApp has it.
+#[utoipa::path(get, path = "/contacts/blocklist", tag = "contacts", security(("bearerAuth" = [])), params(DeviceQuery),
+    responses((status = 200, body = BlocklistResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn blocklist(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+) -> ApiResult<axum::Json<BlocklistResponse>> {
+    let list = s.services.blocklist(&p, q.device_id.as_deref()).await?;
+    let items: Vec<BlockedItem> = list
+        .items
+        .into_iter()
+        .map(|(jid, pn)| BlockedItem {
+            jid,
+            phone_number: pn.map(|p| p.trim_end_matches("@s.whatsapp.net").to_string()),
+        })
+        .collect();
+    Ok(axum::Json(BlocklistResponse {
+        success: true,
+        data: BlocklistData {
+            count: items.len(),
+            items,
+            dhash: list.dhash,
+        },
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBody {
+    /// Phone numbers (normalised before the lookup).
+    #[serde(default)]
+    numbers: Vec<String>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckResponse {
+    success: bool,
+    /// Cleaned number → on WhatsApp.
+    data: BTreeMap<String, bool>,
+}
+
+/// Which numbers are on WhatsApp.
+#[utoipa::path(post, path = "/contact/check", tag = "contacts", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = CheckBody,
+    responses((status = 200, body = CheckResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn check(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<CheckBody>,
+) -> ApiResult<axum::Json<CheckResponse>> {
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let found = s.services.check_numbers(&p, device_id, &b.numbers).await?;
+    Ok(axum::Json(CheckResponse {
+        success: true,
+        data: found.into_iter().collect(),
+    }))
+}

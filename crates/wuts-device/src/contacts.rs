@@ -1,0 +1,140 @@
+//! What a live device does about contacts and presence: the block list, who is on WhatsApp,
+//! account presence, presence subscriptions and chat states (typing, recording).
+
+use crate::{LiveDevice, RuntimeError};
+use whatsapp_rust::wacore::iq::blocklist::BlocklistEntry;
+use whatsapp_rust::wacore::iq::spec::IqSpec;
+use whatsapp_rust::wacore::request::InfoQuery;
+use whatsapp_rust::{Jid, Server};
+
+/// The block list as WhatsApp has it.
+#[derive(Debug, Clone, Default)]
+pub struct Blocklist {
+    /// (JID as listed, its phone-number JID when known).
+    pub items: Vec<(String, Option<String>)>,
+    /// The server's hash of the list.
+    pub dhash: Option<String>,
+}
+
+/// A chat state to show in a chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatState {
+    Composing,
+    Recording,
+    Paused,
+}
+
+/// whatsapp-rust's blocklist query, keeping the `dhash` its own parser drops.
+struct BlocklistWithHash;
+
+impl IqSpec for BlocklistWithHash {
+    type Response = (Vec<BlocklistEntry>, Option<String>);
+
+    fn build_iq(&self) -> InfoQuery<'static> {
+        whatsapp_rust::wacore::iq::blocklist::GetBlocklistSpec.build_iq()
+    }
+
+    fn parse_response(
+        &self,
+        response: &whatsapp_rust::wacore_binary::NodeRef<'_>,
+    ) -> anyhow::Result<Self::Response> {
+        let entries =
+            whatsapp_rust::wacore::iq::blocklist::GetBlocklistSpec.parse_response(response)?;
+        let dhash = response
+            .get_optional_child("list")
+            .and_then(|l| l.get_attr("dhash").map(|v| v.to_string()));
+        Ok((entries, dhash))
+    }
+}
+
+fn wa(e: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::WhatsApp(e.to_string())
+}
+
+impl LiveDevice {
+    /// The block list, with each entry's phone number when known.
+    pub async fn blocklist(&self) -> Result<Blocklist, RuntimeError> {
+        let (entries, dhash) = self.client.execute(BlocklistWithHash).await.map_err(wa)?;
+        let mut items = Vec::with_capacity(entries.len());
+        for e in entries {
+            let (pn, _) = self.identities_of(&e.jid).await;
+            items.push((e.jid.to_non_ad().to_string(), pn));
+        }
+        Ok(Blocklist { items, dhash })
+    }
+
+    /// Learns a phone number's LID from WhatsApp when the client does not know it yet.
+    async fn learn_lid(&self, jid: &Jid) -> Result<(), RuntimeError> {
+        if jid.is_pn() && self.identities_of(jid).await.1.is_none() {
+            self.client
+                .contacts()
+                .is_on_whatsapp(std::slice::from_ref(jid))
+                .await
+                .map_err(wa)?;
+        }
+        Ok(())
+    }
+
+    /// Blocks a contact given by phone-number JID or LID.
+    pub async fn block(&self, jid: &Jid) -> Result<(), RuntimeError> {
+        self.learn_lid(jid).await?;
+        self.client.blocking().block(jid).await.map_err(wa)
+    }
+
+    /// Unblocks a contact given by phone-number JID or LID.
+    pub async fn unblock(&self, jid: &Jid) -> Result<(), RuntimeError> {
+        self.learn_lid(jid).await?;
+        self.client.blocking().unblock(jid).await.map_err(wa)
+    }
+
+    /// Which of these phone numbers (digits) are on WhatsApp.
+    pub async fn on_whatsapp(&self, numbers: &[String]) -> Result<Vec<bool>, RuntimeError> {
+        let jids: Vec<Jid> = numbers.iter().map(|n| Jid::new(n, Server::Pn)).collect();
+        let found = self
+            .client
+            .contacts()
+            .is_on_whatsapp(&jids)
+            .await
+            .map_err(wa)?;
+        Ok(numbers
+            .iter()
+            .map(|n| {
+                found.iter().any(|r| {
+                    r.is_registered
+                        && (r.jid.user.as_str() == n
+                            || r.pn_jid.as_ref().is_some_and(|p| p.user.as_str() == n))
+                })
+            })
+            .collect())
+    }
+
+    /// Sets the account's presence: available (online) or not.
+    pub async fn set_presence(&self, available: bool) -> Result<(), RuntimeError> {
+        let presence = self.client.presence();
+        if available {
+            presence.set_available().await.map_err(wa)
+        } else {
+            presence.set_unavailable().await.map_err(wa)
+        }
+    }
+
+    /// Subscribes to a contact's presence (updates arrive as `contact.presence` events).
+    pub async fn subscribe_presence(&self, jid: &Jid) -> Result<(), RuntimeError> {
+        self.client
+            .presence()
+            .subscribe(jid.clone())
+            .await
+            .map_err(wa)
+    }
+
+    /// Shows a chat state in a chat.
+    pub async fn chat_state(&self, chat: &Jid, state: ChatState) -> Result<(), RuntimeError> {
+        let c = self.client.chatstate();
+        match state {
+            ChatState::Composing => c.send_composing(chat).await,
+            ChatState::Recording => c.send_recording(chat).await,
+            ChatState::Paused => c.send_paused(chat).await,
+        }
+        .map_err(wa)
+    }
+}

@@ -1,0 +1,225 @@
+//! WUTS "contacts" and "chats" over the live socket: the block list, who is on WhatsApp,
+//! account presence, presence subscriptions, typing indicators.
+
+use crate::instances::normalize_phone;
+use crate::Services;
+use wuts_core::error::DomainResult;
+use wuts_core::{Device, DomainError, FieldError, Principal};
+use wuts_device::{ChatState, Jid};
+
+/// At most this many numbers per `/contact/check`.
+pub const CHECK_MAX: usize = 500;
+
+/// The outcome of a block or unblock, with the list as it is afterwards.
+pub struct BlockOutcome {
+    pub device: Device,
+    pub jid: String,
+    pub phone_number: Option<String>,
+    pub blocked: bool,
+    pub count: usize,
+    pub dhash: Option<String>,
+}
+
+/// A contact given as `jid` (a user JID or a LID) or `number` (normalised).
+pub fn contact(jid: Option<&str>, number: Option<&str>) -> DomainResult<String> {
+    let clean = |s: Option<&str>| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    match (clean(jid), clean(number)) {
+        (Some(j), _) => {
+            let ok = j.split_once('@').is_some_and(|(user, server)| {
+                matches!(server, "s.whatsapp.net" | "lid")
+                    && !user.is_empty()
+                    && user.bytes().all(|b| b.is_ascii_digit())
+            });
+            if ok {
+                Ok(j)
+            } else {
+                Err(DomainError::fields(vec![FieldError::new(
+                    "jid",
+                    "must be a user JID (…@s.whatsapp.net) or a LID (…@lid)",
+                )
+                .with_value(j.as_str())]))
+            }
+        }
+        (None, Some(n)) => Ok(format!("{}@s.whatsapp.net", normalize_phone("number", &n)?)),
+        (None, None) => Err(DomainError::fields(vec![FieldError::new(
+            "jid",
+            "jid or number is required",
+        )])),
+    }
+}
+
+fn parse(field: &str, s: &str) -> DomainResult<Jid> {
+    s.parse()
+        .map_err(|_| DomainError::field(field, "invalid JID"))
+}
+
+fn whatsapp(e: impl std::fmt::Display) -> DomainError {
+    DomainError::Unavailable(format!("WhatsApp refused: {e}"))
+}
+
+impl Services {
+    /// Blocks (or unblocks) a contact; answers the list's size and hash afterwards.
+    pub async fn set_blocked(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        target: &str,
+        block: bool,
+    ) -> DomainResult<BlockOutcome> {
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        let jid = parse("jid", target)?;
+        if block {
+            live.block(&jid).await.map_err(whatsapp)?;
+        } else {
+            live.unblock(&jid).await.map_err(whatsapp)?;
+        }
+        let (pn, lid) = live.identities_of(&jid).await;
+        let list = live.blocklist().await.map_err(whatsapp)?;
+        Ok(BlockOutcome {
+            device,
+            jid: lid.unwrap_or_else(|| target.to_string()),
+            phone_number: pn.map(|p| p.trim_end_matches("@s.whatsapp.net").to_string()),
+            blocked: block,
+            count: list.items.len(),
+            dhash: list.dhash,
+        })
+    }
+
+    /// The block list.
+    pub async fn blocklist(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+    ) -> DomainResult<wuts_device::Blocklist> {
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        live.blocklist().await.map_err(whatsapp)
+    }
+
+    /// Which numbers are on WhatsApp: (cleaned number, registered).
+    pub async fn check_numbers(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        numbers: &[String],
+    ) -> DomainResult<Vec<(String, bool)>> {
+        if numbers.is_empty() || numbers.len() > CHECK_MAX {
+            return Err(DomainError::field(
+                "numbers",
+                format!("1 to {CHECK_MAX} numbers are required"),
+            ));
+        }
+        let mut errors = Vec::new();
+        let mut cleaned = Vec::with_capacity(numbers.len());
+        for (i, n) in numbers.iter().enumerate() {
+            match normalize_phone(&format!("numbers[{i}]"), n) {
+                Ok(c) => cleaned.push(c),
+                Err(DomainError::Validation { fields, .. }) => errors.extend(fields),
+                Err(e) => return Err(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(DomainError::fields(errors));
+        }
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        let found = live.on_whatsapp(&cleaned).await.map_err(whatsapp)?;
+        Ok(cleaned.into_iter().zip(found).collect())
+    }
+
+    /// Sets the account's presence; answers the state as WUTS names it.
+    pub async fn set_presence(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        state: Option<&str>,
+    ) -> DomainResult<&'static str> {
+        let available = match state.map(str::trim).unwrap_or("available") {
+            "" | "available" | "online" => true,
+            "unavailable" | "offline" => false,
+            other => {
+                return Err(DomainError::fields(vec![FieldError::new(
+                    "state",
+                    "must be available, online, unavailable or offline",
+                )
+                .with_value(other)]))
+            }
+        };
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        live.set_presence(available).await.map_err(whatsapp)?;
+        Ok(if available {
+            "available"
+        } else {
+            "unavailable"
+        })
+    }
+
+    /// Subscribes to a contact's presence, first going online when asked to.
+    pub async fn subscribe_presence(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        jid: &str,
+        ensure_online: bool,
+    ) -> DomainResult<String> {
+        let target = contact(Some(jid), None)?;
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        if ensure_online {
+            live.set_presence(true).await.map_err(whatsapp)?;
+        }
+        live.subscribe_presence(&parse("jid", &target)?)
+            .await
+            .map_err(whatsapp)?;
+        Ok(target)
+    }
+
+    /// Shows typing or recording (or stops it) in a chat; answers the wire state and media.
+    pub async fn typing(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        chat_jid: &str,
+        state: Option<&str>,
+        media: Option<&str>,
+    ) -> DomainResult<(String, &'static str, &'static str)> {
+        let chat = crate::messages::recipient("jid", chat_jid)?;
+        let media = match media.map(str::trim).unwrap_or("text") {
+            "" | "text" => "text",
+            "audio" => "audio",
+            other => {
+                return Err(DomainError::fields(vec![FieldError::new(
+                    "media",
+                    "must be text or audio",
+                )
+                .with_value(other)]))
+            }
+        };
+        let (wire, chat_state) = match (state.map(str::trim).unwrap_or("typing"), media) {
+            ("" | "typing" | "composing", "audio") | ("recording", _) => {
+                ("recording", ChatState::Recording)
+            }
+            ("" | "typing" | "composing", _) => ("composing", ChatState::Composing),
+            ("paused" | "stop" | "available", _) => ("paused", ChatState::Paused),
+            (other, _) => {
+                return Err(DomainError::fields(vec![FieldError::new(
+                    "state",
+                    "must be typing, composing, recording or paused",
+                )
+                .with_value(other)]))
+            }
+        };
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        live.chat_state(&parse("jid", &chat)?, chat_state)
+            .await
+            .map_err(whatsapp)?;
+        Ok((chat, wire, media))
+    }
+}
