@@ -137,4 +137,22 @@ impl LiveDevice {
         }
         .map_err(wa)
     }
+
+    /// Sets a chat's disappearing-message timer (seconds, 0 turns it off): an IQ for a group,
+    /// an ephemeral-setting message for a user chat.
+    pub async fn set_disappearing(&self, chat: &Jid, seconds: u32) -> Result<(), RuntimeError> {
+        if chat.server == Server::Group {
+            self.client
+                .groups()
+                .set_ephemeral(chat.clone(), seconds)
+                .await
+                .map_err(wa)
+        } else {
+            self.client
+                .set_chat_disappearing_timer(chat.clone(), seconds)
+                .await
+                .map(|_| ())
+                .map_err(wa)
+        }
+    }
 }

@@ -96,6 +96,16 @@ pub(crate) fn message_event(
 ) -> (&'static str, Value) {
     let content = text_of(message);
     let context = context_of(message);
+    // A chat's disappearing timer changed (a protocol message, no content).
+    let ephemeral = message
+        .protocol_message
+        .as_option()
+        .filter(|p| p.r#type == Some(wa::message::protocol_message::Type::EphemeralSetting));
+    let message_type = match (&content, ephemeral) {
+        (Some(_), _) => "text",
+        (None, Some(_)) => "ephemeral_setting",
+        _ => "unknown",
+    };
     let data = json!({
         "message_id": info.id.to_string(),
         "from": sender.primary(),
@@ -105,7 +115,8 @@ pub(crate) fn message_event(
         "chat_jid": bare(&info.source.chat),
         "is_group": info.source.is_group,
         "content": content,
-        "message_type": if content.is_some() { "text" } else { "unknown" },
+        "message_type": message_type,
+        "ephemeral_expiration": ephemeral.map(|p| p.ephemeral_expiration.unwrap_or(0)),
         "timestamp": info.timestamp.to_rfc3339(),
         "is_from_me": info.source.is_from_me,
         "push_name": info.push_name,

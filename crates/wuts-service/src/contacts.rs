@@ -222,4 +222,75 @@ impl Services {
             .map_err(whatsapp)?;
         Ok((chat, wire, media))
     }
+
+    /// Sets a chat's disappearing-message timer from a preset or a number of seconds; answers
+    /// the chat, the preset and the seconds.
+    pub async fn set_disappearing(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        chat_jid: &str,
+        preset: Option<&str>,
+        seconds: Option<i64>,
+    ) -> DomainResult<(String, &'static str, u32)> {
+        let chat = crate::messages::recipient("jid", chat_jid)?;
+        let (preset, seconds) = disappearing(preset, seconds)?;
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        live.set_disappearing(&parse("jid", &chat)?, seconds)
+            .await
+            .map_err(whatsapp)?;
+        Ok((chat, preset, seconds))
+    }
+}
+
+/// The timers WhatsApp offers, by preset name.
+pub const DISAPPEARING_PRESETS: [(&str, u32); 4] = [
+    ("off", 0),
+    ("24h", 86_400),
+    ("7d", 604_800),
+    ("90d", 7_776_000),
+];
+
+/// A preset, or seconds that are one of the presets' (WhatsApp's clients offer no others).
+fn disappearing(preset: Option<&str>, seconds: Option<i64>) -> DomainResult<(&'static str, u32)> {
+    let accepted = || {
+        DISAPPEARING_PRESETS
+            .iter()
+            .map(|(n, s)| format!("{n} ({s})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (preset.map(str::trim).filter(|p| !p.is_empty()), seconds) {
+        (Some(_), Some(_)) => Err(DomainError::field(
+            "preset",
+            "give a preset or seconds, not both",
+        )),
+        (Some(p), None) => DISAPPEARING_PRESETS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(p))
+            .map(|(n, s)| (*n, *s))
+            .ok_or_else(|| {
+                DomainError::fields(vec![FieldError::new(
+                    "preset",
+                    format!("must be one of {}", accepted()),
+                )
+                .with_value(p)])
+            }),
+        (None, Some(secs)) => DISAPPEARING_PRESETS
+            .iter()
+            .find(|(_, s)| i64::from(*s) == secs)
+            .map(|(n, s)| (*n, *s))
+            .ok_or_else(|| {
+                DomainError::fields(vec![FieldError::new(
+                    "seconds",
+                    format!("WhatsApp accepts only {}", accepted()),
+                )
+                .with_value(secs)])
+            }),
+        (None, None) => Err(DomainError::field(
+            "preset",
+            "preset or seconds is required",
+        )),
+    }
 }

@@ -215,6 +215,28 @@ async fn block_list_check_presence_typing(b: Backend) {
             "{path} {body} should name {field}: {e}"
         );
     }
+    for (body, field) in [
+        (json!({}), "preset"),
+        (json!({"preset": "1w"}), "preset"),
+        (json!({"seconds": -1}), "seconds"),
+        (json!({"seconds": 3600}), "seconds"),
+        (json!({"preset": "7d", "seconds": 604800}), "preset"),
+        (json!({"seconds": "7d"}), "seconds"),
+    ] {
+        let (st, e) = app
+            .call(
+                reqwest::Method::PUT,
+                "/chats/15556660002/disappearing",
+                Some(&admin),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {e}");
+        assert!(
+            e.to_string().contains(field),
+            "{body} should name {field}: {e}"
+        );
+    }
     let (_, _, idle) = app.register("idle").await;
     app.device(&idle, "idle").await;
     for (path, body) in [

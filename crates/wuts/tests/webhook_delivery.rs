@@ -460,6 +460,27 @@ async fn text_both_ways_reaches_webhooks(b: Backend) {
     assert_eq!(data["quoted_message_id"], json!(id));
     assert_eq!(data["mentions"], json!(["15554440011@s.whatsapp.net"]));
 
+    // A turns on disappearing messages in the chat with B: B's client sees the timer.
+    let (st, r) = app
+        .call(
+            reqwest::Method::PUT,
+            "/chats/15554440012@s.whatsapp.net/disappearing",
+            Some(&admin),
+            Some(json!({"preset": "7d"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["seconds"], json!(604800));
+    assert_eq!(r["preset"], json!("7d"));
+    rx_b.until("the timer at b", |r| {
+        r.iter().any(|x| {
+            x.1["data"]["message_type"] == json!("ephemeral_setting")
+                && x.1["data"]["ephemeral_expiration"] == json!(604800)
+                && x.1["data"]["from"] == json!("15554440011@s.whatsapp.net")
+        })
+    })
+    .await;
+
     // The simulated phone of A writes to B; B acknowledges it through the API, and the phone
     // gets the receipts.
     let res = reqwest::Client::new()

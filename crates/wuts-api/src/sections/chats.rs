@@ -13,6 +13,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(typing))
         .routes(routes!(presence))
         .routes(routes!(subscribe))
+        .routes(routes!(disappearing))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -136,5 +137,51 @@ async fn subscribe(
     Ok(axum::Json(SubscribeResponse {
         success: true,
         subject_jid,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisappearingBody {
+    /// `off`, `24h`, `7d` or `90d`.
+    preset: Option<String>,
+    /// Instead of a preset: 0, 86400, 604800 or 7776000.
+    #[serde(alias = "duration", alias = "duration_seconds")]
+    seconds: Option<i64>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DisappearingResponse {
+    success: bool,
+    chat_jid: String,
+    preset: &'static str,
+    seconds: u32,
+    timestamp: String,
+}
+
+/// Sets or clears a chat's disappearing-message timer (user or group chat).
+#[utoipa::path(put, path = "/chats/{jid}/disappearing", tag = "chats", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "user or group JID"), DeviceQuery), request_body = DisappearingBody,
+    responses((status = 200, body = DisappearingResponse), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn disappearing(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(jid): Path<String>,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<DisappearingBody>,
+) -> ApiResult<axum::Json<DisappearingResponse>> {
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let (chat_jid, preset, seconds) = s
+        .services
+        .set_disappearing(&p, device_id, &jid, b.preset.as_deref(), b.seconds)
+        .await?;
+    Ok(axum::Json(DisappearingResponse {
+        success: true,
+        chat_jid,
+        preset,
+        seconds,
+        timestamp: wuts_core::time::rfc3339(wuts_core::time::now_millis()),
     }))
 }
