@@ -2,7 +2,8 @@
 //! device) to a local webhook receiver. Reports throughput and end-to-end latency (phone send to
 //! webhook arrival).
 //!
-//! `cargo run --release -p wuts --example inbound_bench -- [sqlite|postgres] [N]`
+//! `cargo run --release -p wuts --example inbound_bench -- [sqlite|postgres] [N] [rate]`
+//! (rate: messages per second offered, paced; without it the senders go as fast as they can)
 //! (postgres: a server on 127.0.0.1:5432; a throw-away database is created and dropped)
 
 use axum::extract::State;
@@ -20,6 +21,8 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let backend = args.first().cloned().unwrap_or_else(|| "sqlite".into());
     let n: usize = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(2000);
+    // Messages per second offered; none: as fast as the senders go (a backlog).
+    let rate: Option<f64> = args.get(2).and_then(|v| v.parse().ok()).filter(|r| *r > 0.0);
     let dir = tempfile::tempdir()?;
     let (db, pg) = if backend == "postgres" {
         let name = format!("wuts_bench_{}", uuid::Uuid::new_v4().simple());
@@ -138,13 +141,18 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut senders = Vec::new();
     for w in 0..8 {
-        let (http, url, sent_at) = (
+        let (http, url, sent_at, started) = (
             http.clone(),
             format!("{}/admin/send", sim.http_url()),
             sent_at.clone(),
+            started,
         );
         senders.push(tokio::spawn(async move {
             for i in (w..n).step_by(8) {
+                if let Some(rate) = rate {
+                    let due = started + Duration::from_secs_f64(i as f64 / rate);
+                    tokio::time::sleep_until(due.into()).await;
+                }
                 let t = Instant::now();
                 let _ = http.post(&url).json(&json!({"from": "15556660002", "to": "15556660001", "text": format!("bench-{i}")})).send().await;
                 sent_at.lock().unwrap()[i] = Some(t);
@@ -177,7 +185,8 @@ async fn main() -> anyhow::Result<()> {
     };
     let elapsed = (last - started).as_secs_f64();
     println!(
-        "backend={backend} N={n} received={} in {:.2}s: {:.0} msg/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "backend={backend} N={n} offered={} received={} in {:.2}s: {:.0} msg/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        rate.map_or("max".to_string(), |r| format!("{r}/s")),
         got.len(),
         elapsed,
         got.len() as f64 / elapsed,

@@ -159,6 +159,31 @@ async fn signed_events_in_order(b: Backend) {
         );
     }
     assert_eq!(got[1].1["data"]["jid"], json!("15554440001@s.whatsapp.net"));
+
+    // The simulator drops the connection: the receiver hears of it, then of the reconnection.
+    let (st, w) = app
+        .post(
+            "/webhook",
+            &token,
+            json!({"webhook_url": url, "enabled_events": ["device.connected", "device.disconnected"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{w}");
+    let res = reqwest::Client::new()
+        .post(format!("{}/admin/drop", sim.http_url()))
+        .json(&json!({"phone": "15554440001", "device": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let got = rx
+        .until("device.disconnected then device.connected", |r| {
+            r.len() >= 4 && r[2..].iter().any(|x| x.1["event"] == json!("device.connected"))
+        })
+        .await;
+    let after: Vec<&Value> = got[2..].iter().map(|x| &x.1["event"]).collect();
+    assert_eq!(after[0], &json!("device.disconnected"), "{after:?}");
+    assert_eq!(after.last().unwrap(), &&json!("device.connected"), "{after:?}");
     app.stop().await;
     sim.stop().await;
 }
