@@ -22,7 +22,10 @@ async fn main() -> anyhow::Result<()> {
     let backend = args.first().cloned().unwrap_or_else(|| "sqlite".into());
     let n: usize = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(2000);
     // Messages per second offered; none: as fast as the senders go (a backlog).
-    let rate: Option<f64> = args.get(2).and_then(|v| v.parse().ok()).filter(|r| *r > 0.0);
+    let rate: Option<f64> = args
+        .get(2)
+        .and_then(|v| v.parse().ok())
+        .filter(|r| *r > 0.0);
     let dir = tempfile::tempdir()?;
     let (db, pg) = if backend == "postgres" {
         let name = format!("wuts_bench_{}", uuid::Uuid::new_v4().simple());

@@ -178,12 +178,19 @@ async fn signed_events_in_order(b: Backend) {
     assert!(res.status().is_success());
     let got = rx
         .until("device.disconnected then device.connected", |r| {
-            r.len() >= 4 && r[2..].iter().any(|x| x.1["event"] == json!("device.connected"))
+            r.len() >= 4
+                && r[2..]
+                    .iter()
+                    .any(|x| x.1["event"] == json!("device.connected"))
         })
         .await;
     let after: Vec<&Value> = got[2..].iter().map(|x| &x.1["event"]).collect();
     assert_eq!(after[0], &json!("device.disconnected"), "{after:?}");
-    assert_eq!(after.last().unwrap(), &&json!("device.connected"), "{after:?}");
+    assert_eq!(
+        after.last().unwrap(),
+        &&json!("device.connected"),
+        "{after:?}"
+    );
     app.stop().await;
     sim.stop().await;
 }
