@@ -25,6 +25,9 @@ async fn raw(
         .request(method, format!("{}{path}", app.base))
         .bearer_auth(token)
         .header("content-type", "application/json")
+        // The server may answer an oversized body before reading it and close the connection:
+        // this request's connection must not go back to the pool for the next request.
+        .header("connection", "close")
         .body(body)
         .send()
         .await
