@@ -62,6 +62,7 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         .merge(sections::instances::router())
         .merge(sections::pairing::router())
         .merge(sections::messages::router())
+        .merge(sections::send::router())
         .merge(sections::chats::router())
         .merge(sections::contacts::router())
         .merge(sections::stream::router())

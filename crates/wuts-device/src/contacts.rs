@@ -155,4 +155,43 @@ impl LiveDevice {
                 .map_err(wa)
         }
     }
+
+    /// Replaces the text of a message this account sent.
+    pub async fn edit(&self, to: &str, id: &str, text: &str) -> Result<(), RuntimeError> {
+        let to: Jid = to.parse().map_err(wa)?;
+        let content = whatsapp_rust::waproto::whatsapp::Message {
+            conversation: Some(text.to_string()),
+            ..Default::default()
+        };
+        self.client
+            .edit_message(to, id.to_string(), content)
+            .await
+            .map(|_| ())
+            .map_err(wa)
+    }
+
+    /// Deletes a message this account sent, for everyone.
+    pub async fn revoke(&self, chat: &str, id: &str) -> Result<(), RuntimeError> {
+        let chat: Jid = chat.parse().map_err(wa)?;
+        self.client
+            .revoke_message(
+                chat,
+                id.to_string(),
+                whatsapp_rust::send::RevokeType::Sender,
+            )
+            .await
+            .map_err(wa)
+    }
+}
+
+/// A reaction to the message `key` (an empty emoji removes ours).
+pub fn reaction_message(
+    key: whatsapp_rust::waproto::whatsapp::MessageKey,
+    emoji: &str,
+) -> whatsapp_rust::waproto::whatsapp::Message {
+    whatsapp_rust::wacore::proto_helpers::build_reaction_message(
+        key,
+        emoji,
+        wuts_core::time::now_millis(),
+    )
 }

@@ -73,7 +73,7 @@ pub(crate) async fn identities(
     ids
 }
 
-fn text_of(m: &wa::Message) -> Option<String> {
+pub(crate) fn text_of(m: &wa::Message) -> Option<String> {
     m.conversation.clone().or_else(|| {
         m.extended_text_message
             .as_option()
@@ -94,18 +94,8 @@ pub(crate) fn message_event(
     sender: &Identities,
     own: Option<&str>,
 ) -> (&'static str, Value) {
-    let content = text_of(message);
     let context = context_of(message);
-    // A chat's disappearing timer changed (a protocol message, no content).
-    let ephemeral = message
-        .protocol_message
-        .as_option()
-        .filter(|p| p.r#type == Some(wa::message::protocol_message::Type::EphemeralSetting));
-    let message_type = match (&content, ephemeral) {
-        (Some(_), _) => "text",
-        (None, Some(_)) => "ephemeral_setting",
-        _ => "unknown",
-    };
+    let (message_type, content, details) = kind_of(message);
     let data = json!({
         "message_id": info.id.to_string(),
         "from": sender.primary(),
@@ -116,13 +106,16 @@ pub(crate) fn message_event(
         "is_group": info.source.is_group,
         "content": content,
         "message_type": message_type,
-        "ephemeral_expiration": ephemeral.map(|p| p.ephemeral_expiration.unwrap_or(0)),
         "timestamp": info.timestamp.to_rfc3339(),
         "is_from_me": info.source.is_from_me,
         "push_name": info.push_name,
         "quoted_message_id": context.and_then(|c| c.stanza_id.clone()),
         "mentions": context.map(|c| c.mentioned_jid.clone()).unwrap_or_default(),
     });
+    let mut data = data;
+    if let (Some(d), Value::Object(x)) = (data.as_object_mut(), details) {
+        d.extend(x);
+    }
     (
         if info.source.is_from_me {
             "message.sent"
@@ -131,6 +124,86 @@ pub(crate) fn message_event(
         },
         data,
     )
+}
+
+/// A message's type as WUTS names it, its text (when it has one) and the fields of its kind.
+fn kind_of(m: &wa::Message) -> (&'static str, Option<String>, Value) {
+    use wa::message::protocol_message::Type as P;
+    if let Some(text) = text_of(m) {
+        return ("text", Some(text), json!({}));
+    }
+    if let Some(l) = m.location_message.as_option() {
+        return (
+            "location",
+            l.name.clone(),
+            json!({"location": {"latitude": l.degrees_latitude, "longitude": l.degrees_longitude,
+                "name": l.name, "address": l.address, "url": l.url, "comment": l.comment}}),
+        );
+    }
+    if let Some(c) = m.contact_message.as_option() {
+        return (
+            "contact",
+            c.display_name.clone(),
+            json!({"contacts": [{"display_name": c.display_name, "vcard": c.vcard}]}),
+        );
+    }
+    if let Some(a) = m.contacts_array_message.as_option() {
+        let cards: Vec<Value> = a
+            .contacts
+            .iter()
+            .map(|c| json!({"display_name": c.display_name, "vcard": c.vcard}))
+            .collect();
+        return (
+            "contacts",
+            a.display_name.clone(),
+            json!({"contacts": cards}),
+        );
+    }
+    let poll = m
+        .poll_creation_message
+        .as_option()
+        .or(m.poll_creation_message_v2.as_option())
+        .or(m.poll_creation_message_v3.as_option());
+    if let Some(p) = poll {
+        let options: Vec<Option<String>> =
+            p.options.iter().map(|o| o.option_name.clone()).collect();
+        return (
+            "poll",
+            p.name.clone(),
+            json!({"poll": {"options": options,
+                "multiple_choice": p.selectable_options_count.unwrap_or(0) != 1}}),
+        );
+    }
+    if let Some(r) = m.reaction_message.as_option() {
+        let target = r.key.as_option();
+        return (
+            "reaction",
+            r.text.clone(),
+            json!({"reaction": r.text, "original_message_id": target.and_then(|k| k.id.clone()),
+                "original_by_sender": target.and_then(|k| k.from_me)}),
+        );
+    }
+    if let Some(p) = m.protocol_message.as_option() {
+        let target = p.key.as_option().and_then(|k| k.id.clone());
+        match p.r#type {
+            Some(P::EphemeralSetting) => {
+                return (
+                    "ephemeral_setting",
+                    None,
+                    json!({"ephemeral_expiration": p.ephemeral_expiration.unwrap_or(0)}),
+                )
+            }
+            Some(P::Revoke) => {
+                return ("revoke", None, json!({"original_message_id": target}));
+            }
+            Some(P::MessageEdit) => {
+                let text = p.edited_message.as_option().and_then(text_of);
+                return ("edit", text, json!({"original_message_id": target}));
+            }
+            _ => {}
+        }
+    }
+    ("unknown", None, json!({}))
 }
 
 /// What a receipt does to our messages, and its event: `message.delivered`, or `message.read`

@@ -6,6 +6,7 @@ mod auth;
 pub mod contacts;
 mod devices;
 pub mod instances;
+pub mod message_kinds;
 pub mod messages;
 mod password;
 pub mod receipts;

@@ -194,61 +194,27 @@ impl Services {
         }
         let presence_sent = typing > 0.0 && live.typing(&chat, typing).await;
 
-        // The row exists before the send, so no receipt can arrive for a message we do not know.
-        let message_id = live.client().generate_message_id();
-        let now = time::now_millis();
-        let row = MessageRow {
-            device_id: device.id.clone(),
-            message_id: message_id.clone(),
-            chat_jid: to.clone(),
-            sender_jid: live.state().jid.clone(),
-            from_me: true,
-            is_group,
-            message_type: "text".into(),
-            content: Some(req.text.clone()),
-            sent_at: now,
-            status: "pending".into(),
-            delivered_at: None,
-            read_at: None,
-            played_at: None,
-        };
-        self.store.insert_message(&row).await?;
-        if let Err(e) = live.send(chat.clone(), message, &message_id).await {
-            self.store.delete_message(&device.id, &message_id).await?;
-            return Err(DomainError::Unavailable(format!(
-                "failed to send text: {e}"
-            )));
-        }
-        let (recipient_pn, recipient_lid) = if is_group {
-            (None, None)
-        } else {
-            live.identities_of(&chat).await
-        };
-        let sent_at = time::now_millis();
-        let data = serde_json::json!({
-            "message_id": message_id,
-            "from": live.state().jid,
-            "to": recipient_pn.clone().or(recipient_lid.clone()).unwrap_or(to.clone()),
-            "to_pn": recipient_pn,
-            "to_lid": recipient_lid,
-            "chat_jid": to,
-            "is_group": is_group,
-            "content": req.text,
-            "message_type": "text",
-            "timestamp": time::rfc3339(sent_at),
-            "is_from_me": true,
+        let extra = serde_json::json!({
             "quoted_message_id": req.quoted.as_ref().map(|q| q.id.clone()),
             "mentions": mentions,
         });
-        self.store
-            .record_event(
-                &device.id,
-                &uuid::Uuid::new_v4().to_string(),
-                "message.sent",
-                &data.to_string(),
-                sent_at,
+        let out = self
+            .deliver(
+                &device,
+                &live,
+                &to,
+                message,
+                "text",
+                Some(req.text.clone()),
+                extra,
             )
             .await?;
+        let (message_id, recipient_pn, recipient_lid, sent_at) = (
+            out.message_id,
+            out.recipient_pn,
+            out.recipient_lid,
+            out.sent_at,
+        );
         Ok(Sent {
             device,
             message_id,
@@ -263,4 +229,90 @@ impl Services {
             quoted_found,
         })
     }
+
+    /// Sends a built message from a connected device and records it: the row exists before the
+    /// send (so no receipt can arrive for a message we do not know) and is forgotten when the
+    /// send fails; `message.sent` is recorded before this answers. `extra` adds to the event.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn deliver(
+        &self,
+        device: &Device,
+        live: &wuts_device::LiveDevice,
+        to: &str,
+        message: wuts_device::wa::Message,
+        kind: &str,
+        content: Option<String>,
+        extra: serde_json::Value,
+    ) -> DomainResult<Delivered> {
+        let chat = jid("number", to)?;
+        let is_group = to.ends_with("@g.us");
+        let message_id = live.client().generate_message_id();
+        let row = MessageRow {
+            device_id: device.id.clone(),
+            message_id: message_id.clone(),
+            chat_jid: to.to_string(),
+            sender_jid: live.state().jid.clone(),
+            from_me: true,
+            is_group,
+            message_type: kind.to_string(),
+            content: content.clone(),
+            sent_at: time::now_millis(),
+            status: "pending".into(),
+            delivered_at: None,
+            read_at: None,
+            played_at: None,
+        };
+        self.store.insert_message(&row).await?;
+        if let Err(e) = live.send(chat.clone(), message, &message_id).await {
+            self.store.delete_message(&device.id, &message_id).await?;
+            return Err(DomainError::Unavailable(format!(
+                "failed to send {kind}: {e}"
+            )));
+        }
+        let (recipient_pn, recipient_lid) = if is_group {
+            (None, None)
+        } else {
+            live.identities_of(&chat).await
+        };
+        let sent_at = time::now_millis();
+        let mut data = serde_json::json!({
+            "message_id": message_id,
+            "from": live.state().jid,
+            "to": recipient_pn.clone().or(recipient_lid.clone()).unwrap_or(to.to_string()),
+            "to_pn": recipient_pn,
+            "to_lid": recipient_lid,
+            "chat_jid": to,
+            "is_group": is_group,
+            "content": content,
+            "message_type": kind,
+            "timestamp": time::rfc3339(sent_at),
+            "is_from_me": true,
+        });
+        if let (Some(d), serde_json::Value::Object(x)) = (data.as_object_mut(), extra) {
+            d.extend(x);
+        }
+        self.store
+            .record_event(
+                &device.id,
+                &uuid::Uuid::new_v4().to_string(),
+                "message.sent",
+                &data.to_string(),
+                sent_at,
+            )
+            .await?;
+        Ok(Delivered {
+            message_id,
+            recipient_pn,
+            recipient_lid,
+            sent_at,
+        })
+    }
+}
+
+/// A message sent and recorded.
+pub(crate) struct Delivered {
+    pub message_id: String,
+    pub recipient_pn: Option<String>,
+    pub recipient_lid: Option<String>,
+    pub sent_at: i64,
 }

@@ -109,7 +109,23 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets a message (one whose send failed).
+    /// Replaces a message's text (an edit).
+    pub async fn set_message_content(
+        &self,
+        device_id: &str,
+        message_id: &str,
+        content: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE messages SET content = $1 WHERE device_id = $2 AND message_id = $3")
+            .bind(content)
+            .bind(device_id)
+            .bind(message_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets a message (one whose send failed, or deleted).
     pub async fn delete_message(&self, device_id: &str, message_id: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM messages WHERE device_id = $1 AND message_id = $2")
             .bind(device_id)

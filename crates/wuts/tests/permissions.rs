@@ -141,6 +141,32 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             format!("/send/text?device_id={}", fresh_device().await),
             Some(json!({"number": "15550001111", "text": "hi"})),
         ),
+        "POST /send/location" => (
+            Method::POST,
+            format!("/send/location?device_id={}", fresh_device().await),
+            Some(json!({"to": "15550001111", "latitude": 1.0, "longitude": 2.0})),
+        ),
+        "POST /send/poll" => (
+            Method::POST,
+            format!("/send/poll?device_id={}", fresh_device().await),
+            Some(json!({"to": "15550001111", "question": "q",
+                        "options": [{"option_name": "a"}, {"option_name": "b"}]})),
+        ),
+        "POST /send/reaction" => (
+            Method::POST,
+            format!("/send/reaction?device_id={}", fresh_device().await),
+            Some(json!({"number": "15550001111", "messageId": "3EB0X", "reaction": "x"})),
+        ),
+        "PUT /messages/{id}" => (
+            Method::PUT,
+            format!("/messages/3EB0X?device_id={}", fresh_device().await),
+            Some(json!({"to": "15550001111", "message": "x"})),
+        ),
+        "DELETE /messages/delete" => (
+            Method::DELETE,
+            format!("/messages/delete?device_id={}", fresh_device().await),
+            Some(json!({"messageId": "3EB0X", "chatJid": "15550001111"})),
+        ),
         "POST /contacts/block" => (
             Method::POST,
             format!("/contacts/block?device_id={}", fresh_device().await),
@@ -286,7 +312,12 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "GET /contacts/blocklist"
         | "POST /contact/check"
         | "POST /presence"
-        | "POST /chats/{jid}/typing" => match who {
+        | "POST /chats/{jid}/typing"
+        | "POST /send/location"
+        | "POST /send/poll"
+        | "POST /send/reaction"
+        | "PUT /messages/{id}"
+        | "DELETE /messages/delete" => match who {
             User => StatusCode::CONFLICT,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -339,6 +370,11 @@ const ENDPOINTS: &[&str] = &[
     "POST /send/text",
     "GET /messages/{id}/status",
     "POST /contacts/block",
+    "POST /send/location",
+    "POST /send/poll",
+    "POST /send/reaction",
+    "PUT /messages/{id}",
+    "DELETE /messages/delete",
     "GET /contacts/blocklist",
     "POST /contact/check",
     "POST /presence",

@@ -774,3 +774,253 @@ async fn sse_stream_of_all_devices(b: Backend) {
     drop((live, resumed, theirs));
     sim.stop().await;
 }
+
+both_backends!(message_kinds_reach_the_other_account);
+
+/// Location, contact cards, a poll, a reaction, an edit and a delete sent through the API reach
+/// the other account's webhook with their type and fields.
+async fn message_kinds_reach_the_other_account(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (rx_b, url_b) = Receiver::start(vec![]).await;
+    let (_, _, admin) = app.register("kinds").await;
+    let (_, user_b) = app.user(&admin, "user").await;
+    app.device(&admin, "a").await;
+    app.device(&user_b, "b").await;
+    app.post(
+        "/webhook",
+        &user_b,
+        json!({"webhook_url": url_b, "enabled_events": ["message.received"]}),
+    )
+    .await;
+    pair(&app, &sim, &admin, "15554440031").await;
+    pair(&app, &sim, &user_b, "15554440032").await;
+    for t in [&admin, &user_b] {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while app.get("/status", t).await.1["data"]["connected"] != json!(true) {
+            assert!(Instant::now() < deadline, "not connected");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let at_b = |id: String, what: &'static str| {
+        let rx = rx_b.clone();
+        async move {
+            let got = rx
+                .until(what, |r| {
+                    r.iter().any(|x| x.1["data"]["message_id"] == json!(id))
+                })
+                .await;
+            got.into_iter()
+                .find(|x| x.1["data"]["message_id"] == json!(id))
+                .unwrap()
+                .1["data"]
+                .clone()
+        }
+    };
+    let send = |path: &'static str, body: Value| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let (st, r) = app.post(path, admin, body).await;
+            assert_eq!(st, StatusCode::OK, "{path}: {r}");
+            r["message_id"].as_str().unwrap().to_string()
+        }
+    };
+
+    let id = send(
+        "/send/location",
+        json!({"to": "15554440032", "latitude": 38.72, "longitude": -9.14, "name": "Lisbon"}),
+    )
+    .await;
+    let d = at_b(id, "location").await;
+    assert_eq!(d["message_type"], json!("location"));
+    assert_eq!(d["location"]["latitude"], json!(38.72));
+    assert_eq!(d["location"]["name"], json!("Lisbon"));
+
+    let id = send(
+        "/send/contact",
+        json!({"to": "15554440032", "contact": {"display_name": "Ana", "phone": "+351 912 345 678"}}),
+    )
+    .await;
+    let d = at_b(id, "contact").await;
+    assert_eq!(d["message_type"], json!("contact"));
+    assert!(d["contacts"][0]["vcard"]
+        .as_str()
+        .unwrap()
+        .contains("waid=351912345678"));
+
+    let (st, r) = app
+        .post(
+            "/send/contacts",
+            &admin,
+            json!({"to": "15554440032", "contacts": [
+                {"display_name": "Ana", "phone": "351912345678"},
+                {"display_name": "Rui", "phone": "351912345679"}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["contact_count"], json!(2));
+    let d = at_b(r["message_id"].as_str().unwrap().to_string(), "contacts").await;
+    assert_eq!(d["message_type"], json!("contacts"));
+    assert_eq!(d["contacts"].as_array().unwrap().len(), 2);
+
+    let (st, r) = app
+        .post(
+            "/send/poll",
+            &admin,
+            json!({"to": "15554440032", "question": "Lunch?",
+                   "options": [{"option_name": "Yes"}, {"option_name": "No"}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["options_count"], json!(2));
+    assert_eq!(r["multiple_choice"], json!(false));
+    let poll_id = r["message_id"].as_str().unwrap().to_string();
+    let d = at_b(poll_id.clone(), "poll").await;
+    assert_eq!(d["message_type"], json!("poll"));
+    assert_eq!(d["content"], json!("Lunch?"));
+    assert_eq!(d["poll"]["options"], json!(["Yes", "No"]));
+
+    // A reacts to its own poll; then edits and deletes a text.
+    let (st, r) = app
+        .post(
+            "/send/reaction",
+            &admin,
+            json!({"number": "15554440032", "messageId": poll_id, "reaction": "👍"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["metadata"]["reaction_emoji"], json!("👍"));
+    let d = at_b(r["message_id"].as_str().unwrap().to_string(), "reaction").await;
+    assert_eq!(d["message_type"], json!("reaction"));
+    assert_eq!(d["reaction"], json!("👍"));
+    assert_eq!(d["original_message_id"], json!(poll_id));
+    // The reacted message is the reactor's own (the key is from the reactor's side).
+    assert_eq!(d["original_by_sender"], json!(true));
+
+    let text_id = send(
+        "/send/text",
+        json!({"number": "15554440032", "text": "typo"}),
+    )
+    .await;
+    at_b(text_id.clone(), "text").await;
+    let (st, r) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/messages/{text_id}"),
+            Some(&admin),
+            Some(json!({"to": "15554440032", "message": "fixed"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["message"], json!("Message edited successfully"));
+    rx_b.until("the edit", |r| {
+        r.iter().any(|x| {
+            x.1["data"]["message_type"] == json!("edit")
+                && x.1["data"]["original_message_id"] == json!(text_id)
+                && x.1["data"]["content"] == json!("fixed")
+        })
+    })
+    .await;
+    let (st, r) = app
+        .call(
+            reqwest::Method::DELETE,
+            "/messages/delete",
+            Some(&admin),
+            Some(
+                json!({"messageId": text_id, "chatJid": "15554440032@s.whatsapp.net",
+                        "deleteType": "for_everyone"}),
+            ),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["delete_type"], json!("for_everyone"));
+    rx_b.until("the revoke", |r| {
+        r.iter().any(|x| {
+            x.1["data"]["message_type"] == json!("revoke")
+                && x.1["data"]["original_message_id"] == json!(text_id)
+        })
+    })
+    .await;
+    // Gone from our records: no status, no second delete.
+    let (st, _) = app
+        .get(&format!("/messages/{text_id}/status"), &admin)
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // Bad input names the field.
+    for (path, body, field) in [
+        (
+            "/send/location",
+            json!({"to": "15554440032", "latitude": 91, "longitude": 0}),
+            "latitude",
+        ),
+        (
+            "/send/location",
+            json!({"to": "15554440032", "latitude": 1}),
+            "longitude",
+        ),
+        (
+            "/send/location",
+            json!({"to": "1", "latitude": 1, "longitude": 1}),
+            "to",
+        ),
+        (
+            "/send/contact",
+            json!({"to": "15554440032", "contact": {"phone": "351912345678"}}),
+            "contact.display_name",
+        ),
+        (
+            "/send/contacts",
+            json!({"to": "15554440032", "contacts": []}),
+            "contacts",
+        ),
+        (
+            "/send/poll",
+            json!({"to": "15554440032", "question": "q", "options": [{"option_name": "a"}]}),
+            "options",
+        ),
+        (
+            "/send/poll",
+            json!({"to": "15554440032", "question": "q",
+            "options": [{"option_name": "a"}, {"option_name": "a"}]}),
+            "options[1].option_name",
+        ),
+        (
+            "/send/poll",
+            json!({"to": "15554440032", "options": [{"option_name": "a"}, {"option_name": "b"}]}),
+            "question",
+        ),
+        (
+            "/send/reaction",
+            json!({"number": "15554440032", "reaction": "x"}),
+            "messageId",
+        ),
+    ] {
+        let (st, e) = app.post(path, &admin, body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{path} {body}: {e}");
+        assert!(
+            e.to_string().contains(&format!("\"{field}\"")),
+            "{path} should name {field}: {e}"
+        );
+    }
+    let (st, e) = app
+        .call(
+            reqwest::Method::DELETE,
+            "/messages/delete",
+            Some(&admin),
+            Some(json!({"messageId": "X", "chatJid": "15554440032", "deleteType": "sideways"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let (st, e) = app
+        .call(
+            reqwest::Method::PUT,
+            "/messages/NOTOURS",
+            Some(&admin),
+            Some(json!({"to": "15554440032", "message": "x"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    app.stop().await;
+    sim.stop().await;
+}

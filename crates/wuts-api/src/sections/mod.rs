@@ -6,6 +6,7 @@ pub mod instances;
 pub mod messages;
 pub mod ops;
 pub mod pairing;
+pub mod send;
 pub mod stream;
 pub mod users_admin;
 pub mod webhooks;

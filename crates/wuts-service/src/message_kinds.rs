@@ -1,0 +1,481 @@
+//! The message kinds beyond text that need no media: location, contact cards, polls,
+//! reactions; and changes to sent messages: edit, delete.
+
+use crate::messages::{recipient, Delivered};
+use crate::Services;
+use wuts_core::error::DomainResult;
+use wuts_core::{time, Device, DomainError, FieldError, Principal};
+use wuts_device::wa;
+
+/// At most this many characters in a poll question, option, contact field or caption.
+pub const FIELD_MAX: usize = 1024;
+/// Poll options WhatsApp accepts.
+pub const POLL_OPTIONS: std::ops::RangeInclusive<usize> = 2..=12;
+/// At most this many cards in one contacts message.
+pub const CONTACTS_MAX: usize = 100;
+
+/// What a send of any kind answers.
+pub struct SentKind {
+    pub device: Device,
+    pub message_id: String,
+    pub chat_jid: String,
+    pub sent_at: i64,
+    pub processing_ms: i64,
+}
+
+/// A static location.
+#[derive(Debug, Clone, Default)]
+pub struct Location {
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub url: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// A contact card.
+#[derive(Debug, Clone, Default)]
+pub struct ContactCard {
+    pub display_name: String,
+    pub phone: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub email: Option<String>,
+}
+
+/// How a message is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteType {
+    ForEveryone,
+    ForMe,
+}
+
+/// What a delete answers.
+pub struct Deleted {
+    pub device: Device,
+    pub chat_jid: String,
+    pub deleted_at: i64,
+    pub elapsed_minutes: i64,
+    pub processing_ms: i64,
+}
+
+/// WhatsApp's limit for deleting a message for everyone (about two and a half days).
+pub const REVOKE_WINDOW_MINUTES: i64 = 60 * 60;
+
+fn short(field: &str, v: &Option<String>) -> DomainResult<()> {
+    match v {
+        Some(s) if s.chars().count() > FIELD_MAX => Err(DomainError::field(
+            field,
+            format!("at most {FIELD_MAX} characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn required(field: &str, v: &str) -> DomainResult<String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(DomainError::field(field, "is required"));
+    }
+    short(field, &Some(v.to_string()))?;
+    Ok(v.to_string())
+}
+
+/// A vCard 3.0 for a card, with the WhatsApp id so the receiver can message the number.
+fn vcard(c: &ContactCard, digits: &str) -> String {
+    let esc = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace(';', "\\;")
+            .replace(',', "\\,")
+            .replace('\n', "\\n")
+    };
+    let mut v = format!(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:{}\nN:{};{};;;\n",
+        esc(&c.display_name),
+        esc(c.last_name.as_deref().unwrap_or("")),
+        esc(c.first_name.as_deref().unwrap_or(""))
+    );
+    if let Some(org) = &c.company {
+        v.push_str(&format!("ORG:{}\n", esc(org)));
+    }
+    if let Some(email) = &c.email {
+        v.push_str(&format!("EMAIL:{}\n", esc(email)));
+    }
+    v.push_str(&format!("TEL;type=CELL;waid={digits}:+{digits}\nEND:VCARD"));
+    v
+}
+
+impl Services {
+    /// Resolves the caller's connected device and sends `message` to `to`.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_kind(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        message: wa::Message,
+        kind: &str,
+        content: Option<String>,
+        extra: serde_json::Value,
+    ) -> DomainResult<SentKind> {
+        let started = time::now_millis();
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        let Delivered {
+            message_id,
+            sent_at,
+            ..
+        } = self
+            .deliver(&device, &live, to, message, kind, content, extra)
+            .await?;
+        Ok(SentKind {
+            device,
+            message_id,
+            chat_jid: to.to_string(),
+            sent_at,
+            processing_ms: sent_at - started,
+        })
+    }
+
+    pub async fn send_location(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        l: Location,
+    ) -> DomainResult<SentKind> {
+        let to = recipient("to", to)?;
+        let lat = l
+            .latitude
+            .filter(|v| (-90.0..=90.0).contains(v))
+            .ok_or_else(|| DomainError::field("latitude", "required, between -90 and 90"))?;
+        let lng = l
+            .longitude
+            .filter(|v| (-180.0..=180.0).contains(v))
+            .ok_or_else(|| DomainError::field("longitude", "required, between -180 and 180"))?;
+        for (f, v) in [
+            ("name", &l.name),
+            ("address", &l.address),
+            ("url", &l.url),
+            ("comment", &l.comment),
+        ] {
+            short(f, v)?;
+        }
+        let message = wa::Message {
+            location_message: wa::message::LocationMessage {
+                degrees_latitude: Some(lat),
+                degrees_longitude: Some(lng),
+                name: l.name.clone(),
+                address: l.address.clone(),
+                url: l.url.clone(),
+                comment: l.comment.clone(),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let extra = serde_json::json!({"location": {"latitude": lat, "longitude": lng,
+            "name": l.name, "address": l.address}});
+        self.send_kind(caller, device_id, &to, message, "location", l.name, extra)
+            .await
+    }
+
+    /// One card as a contact message, several as a contacts-array message.
+    pub async fn send_contacts(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        cards: Vec<ContactCard>,
+        field: &str,
+    ) -> DomainResult<SentKind> {
+        let to = recipient("to", to)?;
+        if cards.is_empty() || cards.len() > CONTACTS_MAX {
+            return Err(DomainError::field(
+                field,
+                format!("1 to {CONTACTS_MAX} contacts are required"),
+            ));
+        }
+        let mut built = Vec::with_capacity(cards.len());
+        let mut errors: Vec<FieldError> = Vec::new();
+        for (i, c) in cards.iter().enumerate() {
+            let at = |f: &str| {
+                if cards.len() == 1 && field == "contact" {
+                    format!("contact.{f}")
+                } else {
+                    format!("{field}[{i}].{f}")
+                }
+            };
+            let name = required(&at("display_name"), &c.display_name);
+            let digits = crate::instances::normalize_phone(&at("phone"), &c.phone);
+            match (name, digits) {
+                (Ok(name), Ok(digits)) => built.push(wa::message::ContactMessage {
+                    display_name: Some(name),
+                    vcard: Some(vcard(c, &digits)),
+                    ..Default::default()
+                }),
+                (a, b) => {
+                    for e in [a.err(), b.err()].into_iter().flatten() {
+                        match e {
+                            DomainError::Validation { fields, .. } => errors.extend(fields),
+                            other => return Err(other),
+                        }
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(DomainError::fields(errors));
+        }
+        let names: Vec<String> = built
+            .iter()
+            .filter_map(|c| c.display_name.clone())
+            .collect();
+        let (message, kind) = if built.len() == 1 {
+            let card = built.remove(0);
+            (
+                wa::Message {
+                    contact_message: card.into(),
+                    ..Default::default()
+                },
+                "contact",
+            )
+        } else {
+            (
+                wa::Message {
+                    contacts_array_message: wa::message::ContactsArrayMessage {
+                        display_name: Some(format!("{} contacts", built.len())),
+                        contacts: built,
+                        ..Default::default()
+                    }
+                    .into(),
+                    ..Default::default()
+                },
+                "contacts",
+            )
+        };
+        let extra = serde_json::json!({"contacts": names});
+        self.send_kind(caller, device_id, &to, message, kind, None, extra)
+            .await
+    }
+
+    /// A poll with 2–12 distinct options; single or multiple choice. The poll's secret (voters
+    /// derive their keys from it) is generated here.
+    pub async fn send_poll(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        question: &str,
+        options: &[String],
+        multiple: bool,
+    ) -> DomainResult<SentKind> {
+        let to = recipient("to", to)?;
+        let question = required("question", question)?;
+        if !POLL_OPTIONS.contains(&options.len()) {
+            return Err(DomainError::field(
+                "options",
+                "Poll must have between 2 and 12 options",
+            ));
+        }
+        let mut names: Vec<String> = Vec::with_capacity(options.len());
+        for (i, o) in options.iter().enumerate() {
+            let o = required(&format!("options[{i}].option_name"), o)?;
+            if names.contains(&o) {
+                return Err(DomainError::fields(vec![FieldError::new(
+                    format!("options[{i}].option_name"),
+                    "options must be distinct",
+                )]));
+            }
+            names.push(o);
+        }
+        let poll = wa::message::PollCreationMessage {
+            name: Some(question.clone()),
+            options: names
+                .iter()
+                .map(|n| wa::message::poll_creation_message::Option {
+                    option_name: Some(n.clone()),
+                    ..Default::default()
+                })
+                .collect(),
+            selectable_options_count: Some(if multiple { 0 } else { 1 }),
+            ..Default::default()
+        };
+        let secret = {
+            use rand::RngCore;
+            let mut s = vec![0u8; 32];
+            rand::rng().fill_bytes(&mut s);
+            s
+        };
+        let mut message = if multiple {
+            wa::Message {
+                poll_creation_message: poll.into(),
+                ..Default::default()
+            }
+        } else {
+            wa::Message {
+                poll_creation_message_v3: poll.into(),
+                ..Default::default()
+            }
+        };
+        message.message_context_info = wa::MessageContextInfo {
+            message_secret: Some(secret),
+            ..Default::default()
+        }
+        .into();
+        let extra = serde_json::json!({"poll": {"options": names, "multiple_choice": multiple}});
+        self.send_kind(
+            caller,
+            device_id,
+            &to,
+            message,
+            "poll",
+            Some(question),
+            extra,
+        )
+        .await
+    }
+
+    /// Reacts to a message (an empty reaction removes ours).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_reaction(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        number: &str,
+        message_id: &str,
+        reaction: &str,
+        from_me: Option<bool>,
+        participant: Option<&str>,
+    ) -> DomainResult<SentKind> {
+        let to = recipient("number", number)?;
+        let target = required("messageId", message_id)?;
+        if reaction.chars().count() > 16 {
+            return Err(DomainError::field(
+                "reaction",
+                "one emoji (or empty to remove)",
+            ));
+        }
+        let participant = match participant.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => Some(recipient("participant", p)?),
+            None => None,
+        };
+        let device = self.resolve_device(caller, device_id).await?;
+        // Our own message when the caller does not say: whether we sent it, from our records.
+        let known = self.store.message(&device.id, &target).await?;
+        let from_me = from_me.unwrap_or_else(|| known.as_ref().is_some_and(|m| m.from_me));
+        let participant = participant.or_else(|| {
+            (to.ends_with("@g.us") && !from_me)
+                .then(|| known.as_ref().and_then(|m| m.sender_jid.clone()))
+                .flatten()
+        });
+        if to.ends_with("@g.us") && !from_me && participant.is_none() {
+            return Err(DomainError::field(
+                "participant",
+                "the author of the message is required in a group",
+            ));
+        }
+        let key = wa::MessageKey {
+            remote_jid: Some(to.clone()),
+            from_me: Some(from_me),
+            id: Some(target.clone()),
+            participant,
+        };
+        let message = wuts_device::reaction_message(key, reaction);
+        let extra = serde_json::json!({"original_message_id": target, "reaction": reaction});
+        self.send_kind(
+            caller,
+            Some(&device.id),
+            &to,
+            message,
+            "reaction",
+            Some(reaction.to_string()),
+            extra,
+        )
+        .await
+    }
+
+    /// Edits the text of a message this device sent.
+    pub async fn edit_message(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        message_id: &str,
+        to: &str,
+        text: &str,
+    ) -> DomainResult<(Device, i64)> {
+        let to = recipient("to", to)?;
+        let text = required("message", text)?;
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        match self.store.message(&device.id, message_id.trim()).await? {
+            Some(m) if m.from_me => {}
+            _ => {
+                return Err(DomainError::NotFound(
+                    "message not found among this device's sent messages".into(),
+                ))
+            }
+        }
+        live.edit(&to, message_id.trim(), &text)
+            .await
+            .map_err(|e| DomainError::Unavailable(format!("failed to edit: {e}")))?;
+        let now = time::now_millis();
+        self.store
+            .set_message_content(&device.id, message_id.trim(), &text)
+            .await?;
+        Ok((device, now))
+    }
+
+    /// Deletes a message: for everyone (revoked on WhatsApp, within its time limit, only our
+    /// own) or for us (forgotten here).
+    pub async fn delete_message(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        message_id: &str,
+        chat_jid: &str,
+        kind: DeleteType,
+    ) -> DomainResult<Deleted> {
+        let started = time::now_millis();
+        let chat = recipient("chatJid", chat_jid)?;
+        let id = required("messageId", message_id)?;
+        let device = self.resolve_device(caller, device_id).await?;
+        let known = self.store.message(&device.id, &id).await?;
+        let elapsed_minutes = known.as_ref().map_or(0, |m| (started - m.sent_at) / 60_000);
+        if kind == DeleteType::ForEveryone {
+            let live = self.connected_device(&device).await?;
+            match &known {
+                Some(m) if m.from_me => {}
+                Some(_) => {
+                    return Err(DomainError::Forbidden(
+                        "only messages this device sent can be deleted for everyone".into(),
+                    ))
+                }
+                None => {
+                    return Err(DomainError::NotFound(
+                        "message not found among this device's messages".into(),
+                    ))
+                }
+            }
+            if elapsed_minutes > REVOKE_WINDOW_MINUTES {
+                return Err(DomainError::Conflict(format!(
+                    "WhatsApp allows deleting for everyone within {REVOKE_WINDOW_MINUTES} minutes"
+                )));
+            }
+            live.revoke(&chat, &id)
+                .await
+                .map_err(|e| DomainError::Unavailable(format!("failed to delete: {e}")))?;
+        }
+        self.store.delete_message(&device.id, &id).await?;
+        let now = time::now_millis();
+        Ok(Deleted {
+            device,
+            chat_jid: chat,
+            deleted_at: now,
+            elapsed_minutes,
+            processing_ms: now - started,
+        })
+    }
+}
