@@ -2,8 +2,9 @@
 //! device) to a local webhook receiver. Reports throughput and end-to-end latency (phone send to
 //! webhook arrival).
 //!
-//! `cargo run --release -p wuts --example inbound_bench -- [sqlite|postgres] [N] [rate]`
-//! (rate: messages per second offered, paced; without it the senders go as fast as they can)
+//! `cargo run --release -p wuts --example inbound_bench -- [sqlite|postgres] [N] [rate] [devices]`
+//! (rate: messages per second offered in all, paced, 0 for as fast as the senders go; devices:
+//! gateway devices, each paired to its own account and written to by its own contact, default 1)
 //! (postgres: a server on 127.0.0.1:5432; a throw-away database is created and dropped)
 
 use axum::extract::State;
@@ -26,6 +27,7 @@ async fn main() -> anyhow::Result<()> {
         .get(2)
         .and_then(|v| v.parse().ok())
         .filter(|r| *r > 0.0);
+    let devices: usize = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let dir = tempfile::tempdir()?;
     let (db, pg) = if backend == "postgres" {
         let name = format!("wuts_bench_{}", uuid::Uuid::new_v4().simple());
@@ -100,46 +102,60 @@ async fn main() -> anyhow::Result<()> {
         .json()
         .await?;
     let token = reg["token"].as_str().unwrap().to_string();
-    http.post(format!("{api}/devices"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "d"}))
-        .send()
-        .await?;
-    http.post(format!("{api}/webhook"))
-        .bearer_auth(&token)
-        .json(&json!({"webhook_url": hook_url, "enabled_events": ["message.received"]}))
-        .send()
-        .await?;
-    let qr: Value = http
-        .get(format!("{api}/qr"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    http.post(format!("{}/admin/scan-qr", sim.http_url()))
-        .json(&json!({"qr": qr["data"]["qr_code"], "phone": "15556660001"}))
-        .send()
-        .await?;
-    http.post(format!("{}/admin/accounts", sim.http_url()))
-        .json(&json!({"phone": "15556660002"}))
-        .send()
-        .await?;
-    loop {
-        let s: Value = http
-            .get(format!("{api}/status"))
+    // Each device: its own account, webhook and contact (the sender).
+    let mut ids = Vec::with_capacity(devices);
+    for d in 0..devices {
+        let dev: Value = http
+            .post(format!("{api}/devices"))
+            .bearer_auth(&token)
+            .json(&json!({"name": format!("d{d}")}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let id = dev["data"]["device_id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow::anyhow!("no device id in {dev}"))?;
+        http.post(format!("{api}/webhook?device_id={id}"))
+            .bearer_auth(&token)
+            .json(&json!({"webhook_url": hook_url, "enabled_events": ["message.received"]}))
+            .send()
+            .await?;
+        let qr: Value = http
+            .get(format!("{api}/qr?device_id={id}"))
             .bearer_auth(&token)
             .send()
             .await?
             .json()
             .await?;
-        if s["data"]["connected"] == json!(true) {
-            break;
+        http.post(format!("{}/admin/scan-qr", sim.http_url()))
+            .json(&json!({"qr": qr["data"]["qr_code"], "phone": format!("1555666{:04}", d)}))
+            .send()
+            .await?;
+        http.post(format!("{}/admin/accounts", sim.http_url()))
+            .json(&json!({"phone": format!("1555777{:04}", d)}))
+            .send()
+            .await?;
+        ids.push(id);
+    }
+    for id in &ids {
+        loop {
+            let s: Value = http
+                .get(format!("{api}/status?device_id={id}"))
+                .bearer_auth(&token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            if s["data"]["connected"] == json!(true) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    // The phone of another account sends N texts, 8 at a time.
+    // The contacts send N texts in all (message i from contact i % devices), 8 senders at once.
     let sent_at: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; n]));
     let started = Instant::now();
     let mut senders = Vec::new();
@@ -157,7 +173,10 @@ async fn main() -> anyhow::Result<()> {
                     tokio::time::sleep_until(due.into()).await;
                 }
                 let t = Instant::now();
-                let _ = http.post(&url).json(&json!({"from": "15556660002", "to": "15556660001", "text": format!("bench-{i}")})).send().await;
+                let d = i % devices;
+                let body = json!({"from": format!("1555777{d:04}"), "to": format!("1555666{d:04}"),
+                    "text": format!("bench-{i}")});
+                let _ = http.post(&url).json(&body).send().await;
                 sent_at.lock().unwrap()[i] = Some(t);
             }
         }));
@@ -188,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let elapsed = (last - started).as_secs_f64();
     println!(
-        "backend={backend} N={n} offered={} received={} in {:.2}s: {:.0} msg/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "backend={backend} devices={devices} N={n} offered={} received={} in {:.2}s: {:.0} msg/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         rate.map_or("max".to_string(), |r| format!("{r}/s")),
         got.len(),
         elapsed,
