@@ -182,6 +182,69 @@ impl LiveDevice {
             .await
             .map_err(wa)
     }
+
+    /// A contact's user info: about text, picture id, device JIDs, verified business name.
+    pub async fn user_info(&self, jid: &Jid) -> Result<Option<UserInfo>, RuntimeError> {
+        let mut found = self
+            .client
+            .contacts()
+            .get_user_info(std::slice::from_ref(jid))
+            .await
+            .map_err(wa)?;
+        let key = found.keys().find(|k| k.user == jid.user).cloned();
+        Ok(key.and_then(|k| found.remove(&k)).map(|u| UserInfo {
+            status: u.status,
+            picture_id: u.picture_id,
+            devices: u
+                .devices
+                .iter()
+                .map(|d| {
+                    let mut j = u.jid.to_non_ad();
+                    j.device = *d;
+                    j.to_string()
+                })
+                .collect(),
+            verified_name: u.verified_name.as_ref().and_then(|v| v.name.clone()),
+            is_business: u.is_business,
+        }))
+    }
+
+    /// A contact's or group's profile picture (`None`: none, or not visible to us).
+    pub async fn profile_picture(
+        &self,
+        jid: &Jid,
+        preview: bool,
+    ) -> Result<Option<Picture>, RuntimeError> {
+        Ok(self
+            .client
+            .contacts()
+            .get_profile_picture(jid, preview)
+            .await
+            .map_err(wa)?
+            .map(|p| Picture {
+                id: p.id,
+                url: p.url,
+                direct_path: p.direct_path,
+            }))
+    }
+}
+
+/// A contact's user info.
+#[derive(Debug, Clone, Default)]
+pub struct UserInfo {
+    pub status: Option<String>,
+    pub picture_id: Option<String>,
+    pub devices: Vec<String>,
+    pub verified_name: Option<String>,
+    pub is_business: bool,
+}
+
+/// A profile picture's location.
+#[derive(Debug, Clone)]
+pub struct Picture {
+    pub id: String,
+    pub url: String,
+    pub direct_path: Option<String>,
 }
 
 /// A reaction to the message `key` (an empty emoji removes ours).

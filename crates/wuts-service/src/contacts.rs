@@ -242,6 +242,52 @@ impl Services {
             .map_err(whatsapp)?;
         Ok((chat, preset, seconds))
     }
+
+    /// A contact's user info (about, picture id, devices, verified business name).
+    pub async fn contact_profile(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        jid: Option<&str>,
+        number: Option<&str>,
+    ) -> DomainResult<(String, wuts_device::UserInfo)> {
+        let target = contact(jid, number)?;
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        let info = live
+            .user_info(&parse("jid", &target)?)
+            .await
+            .map_err(whatsapp)?
+            .ok_or_else(|| DomainError::NotFound("not on WhatsApp".into()))?;
+        Ok((target, info))
+    }
+
+    /// A contact's or group's profile picture; `None` for the picture when `existing_id` is
+    /// still current (unchanged).
+    pub async fn contact_picture(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        jid: Option<&str>,
+        number: Option<&str>,
+        preview: bool,
+        existing_id: Option<&str>,
+    ) -> DomainResult<(String, String, Option<wuts_device::Picture>)> {
+        let target = match jid.map(str::trim).filter(|j| j.ends_with("@g.us")) {
+            Some(group) => crate::messages::recipient("jid", group)?,
+            None => contact(jid, number)?,
+        };
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        let picture = live
+            .profile_picture(&parse("jid", &target)?, preview)
+            .await
+            .map_err(whatsapp)?
+            .ok_or_else(|| DomainError::NotFound("no profile picture (or not visible)".into()))?;
+        let id = picture.id.clone();
+        let unchanged = existing_id.is_some_and(|e| e.trim() == id);
+        Ok((target, id, (!unchanged).then_some(picture)))
+    }
 }
 
 /// The timers WhatsApp offers, by preset name.

@@ -185,6 +185,60 @@ async fn block_list_check_presence_typing(b: Backend) {
         .await;
     assert_eq!(r["state"], json!("recording"));
 
+    // Profiles: another account of the gateway sets a photo; A sees its user info and photo.
+    let other = connected(&app, &sim, "15556660003").await;
+    let (st, pic) = app
+        .post(
+            "/profile/picture",
+            &other,
+            json!({"image_base64": "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAEBAQ=="}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{pic}");
+    let pic_id = pic["picture_id"].as_str().unwrap().to_string();
+    let (st, prof) = app
+        .get("/contacts/profile?number=15556660003", &admin)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{prof}");
+    assert_eq!(prof["data"]["jid"], json!("15556660003@s.whatsapp.net"));
+    let info = &prof["data"]["user_info"];
+    assert_eq!(info["PictureID"], json!(pic_id), "{prof}");
+    assert!(info["Status"].is_string(), "{prof}");
+    let devices = info["Devices"].as_array().unwrap();
+    assert!(
+        devices.contains(&json!("15556660003:1@s.whatsapp.net")),
+        "{prof}"
+    );
+    let (st, p) = app
+        .get(
+            "/contacts/profile-picture?jid=15556660003@s.whatsapp.net&preview=false",
+            &admin,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["data"]["id"], json!(pic_id));
+    assert_eq!(p["data"]["type"], json!("image"));
+    assert!(
+        p["data"]["url"].as_str().unwrap().starts_with("http"),
+        "{p}"
+    );
+    let (_, p) = app
+        .get(
+            &format!("/contacts/profile-picture?number=15556660003&existing_id={pic_id}"),
+            &admin,
+        )
+        .await;
+    assert_eq!(p["data"]["unchanged"], json!(true), "{p}");
+    assert!(p["data"]["url"].is_null());
+    let (st, e) = app
+        .get("/contacts/profile-picture?number=15556660002", &admin)
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "no photo: {e}");
+    for q in ["", "?number=12", "?jid=x@y"] {
+        let (st, e) = app.get(&format!("/contacts/profile{q}"), &admin).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{q}: {e}");
+    }
+
     // Bad input names the field; a device without a session is not ready.
     for (path, body, field) in [
         ("/contacts/block", json!({}), "jid"),

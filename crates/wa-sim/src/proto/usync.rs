@@ -109,6 +109,17 @@ pub fn handle(sim: &Sim, iq: &Node) -> Node {
                             "lid" => children
                                 .push(NodeBuilder::new("lid").attr("val", a.lid_jid()).build()),
                             "devices" => children.push(devices(a)),
+                            "picture" => children.push(match &a.picture {
+                                Some((id, _)) => {
+                                    NodeBuilder::new("picture").attr("id", id.clone()).build()
+                                }
+                                None => NodeBuilder::new("picture")
+                                    .children([NodeBuilder::new("error")
+                                        .attr("code", "404")
+                                        .attr("text", "missing")
+                                        .build()])
+                                    .build(),
+                            }),
                             "status" => children.push(
                                 NodeBuilder::new("status")
                                     .string_content("Hey there! I am using WhatsApp.")

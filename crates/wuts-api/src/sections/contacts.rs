@@ -16,6 +16,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(unblock))
         .routes(routes!(blocklist))
         .routes(routes!(check))
+        .routes(routes!(profile))
+        .routes(routes!(profile_picture))
 }
 
 /// The target of a block or unblock, in the query (used when the body does not name one).
@@ -197,5 +199,128 @@ async fn check(
     Ok(axum::Json(CheckResponse {
         success: true,
         data: found.into_iter().collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProfileQuery {
+    device_id: Option<String>,
+    /// A user JID or LID (groups too, for the picture).
+    jid: Option<String>,
+    /// A phone number; used when `jid` is absent.
+    number: Option<String>,
+    /// Picture only: `false` or `0` for the full-resolution image.
+    preview: Option<String>,
+    /// Picture only: the id the caller has; when still current the answer says `unchanged`.
+    existing_id: Option<String>,
+}
+
+/// WUTS shows user info under whatsmeow's field names.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserInfoDto {
+    status: Option<String>,
+    #[serde(rename = "PictureID")]
+    picture_id: Option<String>,
+    devices: Vec<String>,
+    verified_name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProfileData {
+    jid: String,
+    user_info: UserInfoDto,
+    /// Not fetched yet (null).
+    business_profile: Option<serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProfileResponse {
+    success: bool,
+    data: ProfileData,
+}
+
+/// A contact's user info.
+#[utoipa::path(get, path = "/contacts/profile", tag = "contacts", security(("bearerAuth" = [])), params(ProfileQuery),
+    responses((status = 200, body = ProfileResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn profile(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<ProfileQuery>,
+) -> ApiResult<axum::Json<ProfileResponse>> {
+    let (jid, info) = s
+        .services
+        .contact_profile(
+            &p,
+            q.device_id.as_deref(),
+            q.jid.as_deref(),
+            q.number.as_deref(),
+        )
+        .await?;
+    Ok(axum::Json(ProfileResponse {
+        success: true,
+        data: ProfileData {
+            jid,
+            user_info: UserInfoDto {
+                status: info.status,
+                picture_id: info.picture_id,
+                devices: info.devices,
+                verified_name: info.verified_name,
+            },
+            business_profile: None,
+        },
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PictureData {
+    jid: String,
+    /// null when `existing_id` is still current.
+    url: Option<String>,
+    id: String,
+    r#type: &'static str,
+    direct_path: Option<String>,
+    unchanged: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PictureResponse {
+    success: bool,
+    data: PictureData,
+}
+
+/// A contact's or group's profile picture, fetched over the live socket.
+#[utoipa::path(get, path = "/contacts/profile-picture", tag = "contacts", security(("bearerAuth" = [])), params(ProfileQuery),
+    responses((status = 200, body = PictureResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn profile_picture(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<ProfileQuery>,
+) -> ApiResult<axum::Json<PictureResponse>> {
+    let preview = !matches!(q.preview.as_deref().map(str::trim), Some("false" | "0"));
+    let (jid, id, picture) = s
+        .services
+        .contact_picture(
+            &p,
+            q.device_id.as_deref(),
+            q.jid.as_deref(),
+            q.number.as_deref(),
+            preview,
+            q.existing_id.as_deref(),
+        )
+        .await?;
+    Ok(axum::Json(PictureResponse {
+        success: true,
+        data: PictureData {
+            jid,
+            unchanged: picture.is_none(),
+            url: picture.as_ref().map(|p| p.url.clone()),
+            id,
+            r#type: "image",
+            direct_path: picture.and_then(|p| p.direct_path),
+        },
     }))
 }
