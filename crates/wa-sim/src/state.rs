@@ -101,6 +101,9 @@ pub struct Account {
     pub privacy: BTreeMap<String, String>,
     pub disappearing: BTreeMap<String, u32>,
     pub app_state: BTreeMap<String, u64>,
+    /// The app-state patches devices pushed, per collection, in order: patch `i` is version
+    /// `i + 1` (served exactly as pushed, with its version set; clients check the LTHash).
+    pub app_patches: BTreeMap<String, Vec<Vec<u8>>>,
     /// Stanzas waiting for an offline device.
     pub queued: BTreeMap<u16, Vec<Node>>,
     /// Messages handed to an online device that it has not acknowledged with a receipt yet:
@@ -162,6 +165,7 @@ impl Account {
             blocklist: Vec::new(),
             privacy,
             disappearing: BTreeMap::new(),
+            app_patches: BTreeMap::new(),
             app_state: BTreeMap::new(),
             queued: BTreeMap::new(),
             in_flight: BTreeMap::new(),

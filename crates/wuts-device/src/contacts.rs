@@ -227,6 +227,31 @@ impl LiveDevice {
                 direct_path: p.direct_path,
             }))
     }
+
+    /// A chat setting sent as an app-state patch (reaching the account's other devices).
+    pub async fn chat_setting(&self, chat: &Jid, setting: ChatSetting) -> Result<(), RuntimeError> {
+        let actions = self.client.chat_actions();
+        match setting {
+            ChatSetting::Pin(true) => actions.pin_chat(chat).await,
+            ChatSetting::Pin(false) => actions.unpin_chat(chat).await,
+            ChatSetting::Archive(true) => actions.archive_chat(chat, None).await,
+            ChatSetting::Archive(false) => actions.unarchive_chat(chat, None).await,
+            ChatSetting::Mute(None) => actions.mute_chat(chat).await,
+            ChatSetting::Mute(Some(until_ms)) => actions.mute_chat_until(chat, until_ms).await,
+            ChatSetting::Unmute => actions.unmute_chat(chat).await,
+        }
+        .map_err(wa)
+    }
+}
+
+/// A chat setting kept in app state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatSetting {
+    Pin(bool),
+    Archive(bool),
+    /// Muted until this unix time in milliseconds, or for good.
+    Mute(Option<i64>),
+    Unmute,
 }
 
 /// A contact's user info.

@@ -8,7 +8,7 @@ mod contacts;
 mod events;
 mod live;
 
-pub use contacts::{reaction_message, Blocklist, ChatState, Picture, UserInfo};
+pub use contacts::{reaction_message, Blocklist, ChatSetting, ChatState, Picture, UserInfo};
 pub use live::{LiveDevice, LiveState};
 pub use whatsapp_rust::prelude::Client;
 pub use whatsapp_rust::waproto::whatsapp as wa;

@@ -5,6 +5,7 @@ use crate::instances::normalize_phone;
 use crate::Services;
 use wuts_core::error::DomainResult;
 use wuts_core::{Device, DomainError, FieldError, Principal};
+pub use wuts_device::ChatSetting;
 use wuts_device::{ChatState, Jid};
 
 /// At most this many numbers per `/contact/check`.
@@ -287,6 +288,23 @@ impl Services {
         let id = picture.id.clone();
         let unchanged = existing_id.is_some_and(|e| e.trim() == id);
         Ok((target, id, (!unchanged).then_some(picture)))
+    }
+
+    /// Pins, archives or mutes a chat (an app-state patch from the account); answers the chat.
+    pub async fn chat_setting(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        chat_jid: &str,
+        setting: wuts_device::ChatSetting,
+    ) -> DomainResult<String> {
+        let chat = crate::messages::recipient("jid", chat_jid)?;
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        live.chat_setting(&parse("jid", &chat)?, setting)
+            .await
+            .map_err(whatsapp)?;
+        Ok(chat)
     }
 }
 

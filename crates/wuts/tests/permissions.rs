@@ -141,6 +141,35 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             format!("/send/text?device_id={}", fresh_device().await),
             Some(json!({"number": "15550001111", "text": "hi"})),
         ),
+        "POST /chats/{jid}/pin" => (
+            Method::POST,
+            format!("/chats/15550001111/pin?device_id={}", fresh_device().await),
+            Some(json!({})),
+        ),
+        "POST /chats/{jid}/archive" => (
+            Method::POST,
+            format!(
+                "/chats/15550001111/archive?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"archived": true})),
+        ),
+        "PUT /chats/{jid}/disappearing" => (
+            Method::PUT,
+            format!(
+                "/chats/15550001111/disappearing?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"preset": "7d"})),
+        ),
+        "GET /contacts/profile" => (
+            Method::GET,
+            format!(
+                "/contacts/profile?number=15550001111&device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
         "POST /send/location" => (
             Method::POST,
             format!("/send/location?device_id={}", fresh_device().await),
@@ -317,7 +346,11 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "POST /send/poll"
         | "POST /send/reaction"
         | "PUT /messages/{id}"
-        | "DELETE /messages/delete" => match who {
+        | "DELETE /messages/delete"
+        | "POST /chats/{jid}/pin"
+        | "POST /chats/{jid}/archive"
+        | "PUT /chats/{jid}/disappearing"
+        | "GET /contacts/profile" => match who {
             User => StatusCode::CONFLICT,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -371,6 +404,10 @@ const ENDPOINTS: &[&str] = &[
     "GET /messages/{id}/status",
     "POST /contacts/block",
     "POST /send/location",
+    "POST /chats/{jid}/pin",
+    "POST /chats/{jid}/archive",
+    "PUT /chats/{jid}/disappearing",
+    "GET /contacts/profile",
     "POST /send/poll",
     "POST /send/reaction",
     "PUT /messages/{id}",

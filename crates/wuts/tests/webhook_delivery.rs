@@ -1024,3 +1024,130 @@ async fn message_kinds_reach_the_other_account(b: Backend) {
     app.stop().await;
     sim.stop().await;
 }
+
+both_backends!(chat_settings_reach_the_other_device);
+
+/// Pin, archive and mute made through the API on one device of an account travel as app-state
+/// patches through the simulator and reach another device of the same account.
+async fn chat_settings_reach_the_other_device(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (rx2, url2) = Receiver::start(vec![]).await;
+    let (_, _, one) = app.register("device-one").await;
+    let (_, _, two) = app.register("device-two").await;
+    app.device(&one, "one").await;
+    app.device(&two, "two").await;
+    app.post(
+        "/webhook",
+        &two,
+        json!({"webhook_url": url2, "enabled_events": ["chat.pin", "chat.archive", "chat.mute"]}),
+    )
+    .await;
+    // Both are companions of the same phone.
+    pair(&app, &sim, &one, "15554440041").await;
+    pair(&app, &sim, &two, "15554440041").await;
+    for t in [&one, &two] {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while app.get("/status", t).await.1["data"]["connected"] != json!(true) {
+            assert!(Instant::now() < deadline, "not connected");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    // The phone shares the app-state key right after linking: until a device has it, a patch
+    // cannot be encrypted and the call says so (503). Each device proves it has the key with
+    // an unpin of an unrelated chat.
+    for t in [&one, &two] {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (st, r) = app
+                .call(
+                    reqwest::Method::DELETE,
+                    "/chats/15554440099/pin",
+                    Some(t),
+                    None,
+                )
+                .await;
+            if st == StatusCode::OK {
+                break;
+            }
+            assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "{r}");
+            assert!(Instant::now() < deadline, "no app-state key: {r}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let (st, r) = app
+        .post("/chats/15554440042@s.whatsapp.net/pin", &one, json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["pinned"], json!(true));
+    let is_pin = |x: &(HeaderMap, Value)| {
+        x.1["event"] == json!("chat.pin")
+            && x.1["data"]["jid"] == json!("15554440042@s.whatsapp.net")
+    };
+    let got = rx2
+        .until("chat.pin at the other device", |r| r.iter().any(is_pin))
+        .await;
+    let pin = &got.iter().find(|x| is_pin(x)).unwrap().1["data"];
+    assert_eq!(pin["jid"], json!("15554440042@s.whatsapp.net"), "{pin}");
+    let (st, r) = app
+        .post(
+            "/chats/15554440042/archive",
+            &one,
+            json!({"archived": true}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["archived"], json!(true));
+    let (st, r) = app
+        .post(
+            "/chats/15554440042/mute",
+            &one,
+            json!({"muted": true, "duration_seconds": 3600}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["duration_seconds"], json!(3600));
+    rx2.until("chat.archive and chat.mute at the other device", |r| {
+        r.iter().any(|x| x.1["event"] == json!("chat.archive"))
+            && r.iter().any(|x| x.1["event"] == json!("chat.mute"))
+    })
+    .await;
+    let (st, r) = app
+        .call(
+            reqwest::Method::DELETE,
+            "/chats/15554440042/pin",
+            Some(&one),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["pinned"], json!(false));
+    let dump: Value = reqwest::get(format!("{}/admin/accounts/15554440041", sim.http_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        dump["app_state"]
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|v| v.as_u64().unwrap_or(0) >= 2),
+        "patches stored with versions: {dump}"
+    );
+    for (path, body) in [
+        ("/chats/15554440042/archive", json!({})),
+        ("/chats/15554440042/mute", json!({})),
+        (
+            "/chats/15554440042/mute",
+            json!({"muted": true, "duration_seconds": 0}),
+        ),
+        ("/chats/nope/pin", json!({})),
+    ] {
+        let (st, e) = app.post(path, &one, body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{path} {body}: {e}");
+    }
+    app.stop().await;
+    sim.stop().await;
+}

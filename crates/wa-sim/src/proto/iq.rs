@@ -66,7 +66,7 @@ fn device_request(
         }
         "encrypt" => keys::handle(sim, phone, device, iq, kind),
         "usync" => usync::handle(sim, iq),
-        "w:sync:app:state" => sync::app_state(sim, phone, iq),
+        "w:sync:app:state" => sync::app_state(sim, phone, device, iq),
         "privacy" if kind == "get" => {
             let inner = sim.lock();
             let cats = inner

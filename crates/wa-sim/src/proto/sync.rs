@@ -4,7 +4,7 @@ use super::{attr, iq_result, Session, SERVER};
 use crate::state::Sim;
 use std::sync::Arc;
 use wacore_binary::builder::NodeBuilder;
-use wacore_binary::Node;
+use wacore_binary::{Node, NodeContent};
 
 /// The device went active: hand over what waited for it, then say how much that was.
 pub fn deliver_offline(sim: &Arc<Sim>, session: &Session, phone: &str, device: u16) {
@@ -61,32 +61,104 @@ pub fn deliver_offline(sim: &Arc<Sim>, session: &Session, phone: &str, device: u
     );
 }
 
-/// Answers a sync request with each requested collection as the server holds it.
-pub fn app_state(sim: &Sim, phone: &str, iq: &Node) -> Node {
+/// `w:sync:app:state`: a collection with a `<patch>` is a device pushing a change (accepted on
+/// the collection's current version, then announced to the account's other devices with
+/// `server_sync`; on an older version it conflicts, carrying the patches the device missed);
+/// a collection without one is a fetch of the patches after the given version.
+pub fn app_state(sim: &Sim, phone: &str, device: u16, iq: &Node) -> Node {
     let Some(sync) = iq.get_optional_child("sync") else {
         return super::iq_error(iq, 400, "bad-request");
     };
     let mut inner = sim.lock();
+    let mut announce: Vec<(String, u64)> = Vec::new();
     let account = inner.account_mut(phone);
     let collections: Vec<Node> = sync
         .children()
         .unwrap_or_default()
         .iter()
         .filter(|c| c.tag == "collection")
-        .filter_map(|c| attr(c, "name"))
-        .map(|name| {
-            let version = *account.app_state.entry(name.clone()).or_insert(0);
-            NodeBuilder::new("collection")
-                .attr("name", name)
-                .attr("version", version.to_string())
-                .attr("has_more_patches", "false")
-                .build()
+        .filter_map(|c| attr(c, "name").map(|name| (name, c)))
+        .map(|(name, c)| {
+            let since: u64 = attr(c, "version").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let stored = account.app_patches.entry(name.clone()).or_default();
+            let current = stored.len() as u64;
+            let pushed = c
+                .get_optional_child("patch")
+                .and_then(|p| match &p.content {
+                    Some(NodeContent::Bytes(b)) => Some(b.clone()),
+                    _ => None,
+                });
+            let missed = || -> Vec<Node> {
+                stored
+                    .iter()
+                    .skip(since as usize)
+                    .map(|p| NodeBuilder::new("patch").bytes(p.clone()).build())
+                    .collect()
+            };
+            match pushed {
+                Some(bytes) if since == current => {
+                    let Ok(mut patch) = waproto::codec::syncd_patch_decode(&bytes) else {
+                        return collection_error(&name, 400, "bad-request", vec![]);
+                    };
+                    patch.version = waproto::whatsapp::SyncdVersion {
+                        version: Some(current + 1),
+                    }
+                    .into();
+                    stored.push(waproto::codec::syncd_patch_to_vec(&patch));
+                    account.app_state.insert(name.clone(), current + 1);
+                    announce.push((name.clone(), current + 1));
+                    NodeBuilder::new("collection")
+                        .attr("name", name)
+                        .attr("version", (current + 1).to_string())
+                        .build()
+                }
+                Some(_) => collection_error(&name, 409, "conflict", missed()),
+                None => NodeBuilder::new("collection")
+                    .attr("name", name)
+                    .attr("version", current.to_string())
+                    .attr("has_more_patches", "false")
+                    .children([NodeBuilder::new("patches").children(missed()).build()])
+                    .build(),
+            }
         })
         .collect();
+    // The account's other online devices hear of the new versions and fetch them.
+    for (name, version) in announce {
+        let note = NodeBuilder::new("notification")
+            .attr("from", SERVER)
+            .attr("type", "server_sync")
+            .attr("id", format!("ss-{phone}-{name}-{version}"))
+            .attr("t", super::now_secs().to_string())
+            .children([NodeBuilder::new("collection")
+                .attr("name", name)
+                .attr("version", version.to_string())
+                .build()])
+            .build();
+        for ((p, d), conn) in &inner.online {
+            if p == phone && *d != device {
+                conn.send(note.clone());
+            }
+        }
+    }
     iq_result(
         iq,
         vec![NodeBuilder::new("sync").children(collections).build()],
     )
+}
+
+fn collection_error(name: &str, code: u16, text: &str, patches: Vec<Node>) -> Node {
+    NodeBuilder::new("collection")
+        .attr("name", name.to_string())
+        .attr("type", "error")
+        .attr("has_more_patches", "false")
+        .children([
+            NodeBuilder::new("error")
+                .attr("code", code.to_string())
+                .attr("text", text.to_string())
+                .build(),
+            NodeBuilder::new("patches").children(patches).build(),
+        ])
+        .build()
 }
 
 /// Tells a device the account's push name (`account_sync`), as the server does when it changes;

@@ -7,6 +7,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
+use wuts_service::contacts::ChatSetting;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -14,6 +15,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(presence))
         .routes(routes!(subscribe))
         .routes(routes!(disappearing))
+        .routes(routes!(pin, unpin))
+        .routes(routes!(archive))
+        .routes(routes!(mute))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -183,5 +187,160 @@ async fn disappearing(
         preset,
         seconds,
         timestamp: wuts_core::time::rfc3339(wuts_core::time::now_millis()),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PinResponse {
+    success: bool,
+    chat_jid: String,
+    pinned: bool,
+}
+
+/// Pins a chat (an app-state patch: the account's other devices see it).
+#[utoipa::path(post, path = "/chats/{jid}/pin", tag = "chats", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "user or group JID"), DeviceQuery),
+    responses((status = 200, body = PinResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn pin(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(jid): Path<String>,
+    Query(q): Query<DeviceQuery>,
+) -> ApiResult<axum::Json<PinResponse>> {
+    let chat_jid = s
+        .services
+        .chat_setting(&p, q.device_id.as_deref(), &jid, ChatSetting::Pin(true))
+        .await?;
+    Ok(axum::Json(PinResponse {
+        success: true,
+        chat_jid,
+        pinned: true,
+    }))
+}
+
+/// Unpins a chat.
+#[utoipa::path(delete, path = "/chats/{jid}/pin", tag = "chats", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "user or group JID"), DeviceQuery),
+    responses((status = 200, body = PinResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn unpin(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(jid): Path<String>,
+    Query(q): Query<DeviceQuery>,
+) -> ApiResult<axum::Json<PinResponse>> {
+    let chat_jid = s
+        .services
+        .chat_setting(&p, q.device_id.as_deref(), &jid, ChatSetting::Pin(false))
+        .await?;
+    Ok(axum::Json(PinResponse {
+        success: true,
+        chat_jid,
+        pinned: false,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveBody {
+    /// true to archive, false to unarchive.
+    archived: Option<bool>,
+    /// Accepted for compatibility; no message range is sent (see docs/compat.md).
+    #[allow(dead_code)]
+    last_message_timestamp: Option<i64>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ArchiveResponse {
+    success: bool,
+    chat_jid: String,
+    archived: bool,
+}
+
+/// Archives or unarchives a chat.
+#[utoipa::path(post, path = "/chats/{jid}/archive", tag = "chats", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "user or group JID"), DeviceQuery), request_body = ArchiveBody,
+    responses((status = 200, body = ArchiveResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn archive(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(jid): Path<String>,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<ArchiveBody>,
+) -> ApiResult<axum::Json<ArchiveResponse>> {
+    let archived = b
+        .archived
+        .ok_or_else(|| wuts_core::DomainError::field("archived", "is required (true or false)"))?;
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let chat_jid = s
+        .services
+        .chat_setting(&p, device_id, &jid, ChatSetting::Archive(archived))
+        .await?;
+    Ok(axum::Json(ArchiveResponse {
+        success: true,
+        chat_jid,
+        archived,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MuteBody {
+    muted: Option<bool>,
+    /// Seconds to stay muted; omit to mute indefinitely.
+    duration_seconds: Option<i64>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MuteResponse {
+    success: bool,
+    chat_jid: String,
+    muted: bool,
+    duration_seconds: Option<i64>,
+}
+
+/// Mutes (for a time or indefinitely) or unmutes a chat.
+#[utoipa::path(post, path = "/chats/{jid}/mute", tag = "chats", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "user or group JID"), DeviceQuery), request_body = MuteBody,
+    responses((status = 200, body = MuteResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn mute(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(jid): Path<String>,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<MuteBody>,
+) -> ApiResult<axum::Json<MuteResponse>> {
+    let muted = b
+        .muted
+        .ok_or_else(|| wuts_core::DomainError::field("muted", "is required (true or false)"))?;
+    let setting = match (muted, b.duration_seconds) {
+        (false, _) => ChatSetting::Unmute,
+        (true, None) => ChatSetting::Mute(None),
+        (true, Some(secs)) if (1..=366 * 24 * 3600).contains(&secs) => {
+            ChatSetting::Mute(Some(wuts_core::time::now_millis() + secs * 1000))
+        }
+        (true, Some(_)) => {
+            return Err(wuts_core::DomainError::field(
+                "duration_seconds",
+                "must be between 1 and 31622400 seconds (omit it to mute indefinitely)",
+            )
+            .into())
+        }
+    };
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let chat_jid = s
+        .services
+        .chat_setting(&p, device_id, &jid, setting)
+        .await?;
+    Ok(axum::Json(MuteResponse {
+        success: true,
+        chat_jid,
+        muted,
+        duration_seconds: if muted { b.duration_seconds } else { None },
     }))
 }
