@@ -242,6 +242,24 @@ impl LiveDevice {
         }
         .map_err(wa)
     }
+
+    /// Fetches the named app-state collections from WhatsApp (from the stored version, or
+    /// from scratch with `full`), applying what changed; unknown names are skipped.
+    pub async fn sync_app_state(&self, collections: &[&str], full: bool) {
+        use std::str::FromStr;
+        use whatsapp_rust::sync_task::MajorSyncTask;
+        use whatsapp_rust::wacore::appstate::patch_decode::WAPatchName;
+        for c in collections {
+            if let Ok(name) = WAPatchName::from_str(c) {
+                self.client
+                    .process_sync_task(MajorSyncTask::AppStateSync {
+                        name,
+                        full_sync: full,
+                    })
+                    .await;
+            }
+        }
+    }
 }
 
 /// A chat setting kept in app state.

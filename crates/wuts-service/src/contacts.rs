@@ -306,7 +306,75 @@ impl Services {
             .map_err(whatsapp)?;
         Ok(chat)
     }
+
+    /// Fetches fresh app-state patches for the scopes (contacts, chats and settings when none
+    /// are named) and records `app_state.sync_complete`; answers the scopes synced.
+    pub async fn sync_app_state(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        scopes: Option<Vec<String>>,
+        full: bool,
+    ) -> DomainResult<Vec<String>> {
+        let scopes = match scopes {
+            None => DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
+            Some(v) if v.is_empty() => {
+                return Err(DomainError::field(
+                    "scopes",
+                    "name at least one scope, or leave scopes out",
+                ))
+            }
+            Some(v) => v,
+        };
+        let mut collections: Vec<&str> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for (i, scope) in scopes.iter().enumerate() {
+            let scope = scope.trim().to_ascii_lowercase();
+            let Some((_, names)) = APP_STATE_SCOPES.iter().find(|(s, _)| *s == scope) else {
+                return Err(DomainError::fields(vec![FieldError::new(
+                    format!("scopes[{i}]"),
+                    "must be contacts, chats, settings, pins or critical",
+                )
+                .with_value(scope.as_str())]));
+            };
+            for n in *names {
+                if !collections.contains(n) {
+                    collections.push(n);
+                }
+            }
+            if !seen.contains(&scope) {
+                seen.push(scope);
+            }
+        }
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        live.sync_app_state(&collections, full).await;
+        let data =
+            serde_json::json!({"scopes": seen, "collections": collections, "full_sync": full});
+        self.store
+            .record_event(
+                &device.id,
+                &uuid::Uuid::new_v4().to_string(),
+                "app_state.sync_complete",
+                &data.to_string(),
+                wuts_core::time::now_millis(),
+            )
+            .await?;
+        Ok(seen)
+    }
 }
+
+/// Scopes synced when a request names none.
+pub const DEFAULT_SCOPES: [&str; 3] = ["contacts", "chats", "settings"];
+
+/// WUTS's app-state scopes and WhatsApp's collections behind each (see docs/compat.md).
+pub const APP_STATE_SCOPES: [(&str, &[&str]); 5] = [
+    ("contacts", &["critical_unblock_low"]),
+    ("chats", &["regular_high", "regular_low"]),
+    ("settings", &["critical_block", "regular"]),
+    ("pins", &["regular_low"]),
+    ("critical", &["critical_block", "critical_unblock_low"]),
+];
 
 /// The timers WhatsApp offers, by preset name.
 pub const DISAPPEARING_PRESETS: [(&str, u32); 4] = [

@@ -1040,7 +1040,7 @@ async fn chat_settings_reach_the_other_device(b: Backend) {
     app.post(
         "/webhook",
         &two,
-        json!({"webhook_url": url2, "enabled_events": ["chat.pin", "chat.archive", "chat.mute"]}),
+        json!({"webhook_url": url2, "enabled_events": ["chat.pin", "chat.archive", "chat.mute", "app_state.sync_complete"]}),
     )
     .await;
     // Both are companions of the same phone.
@@ -1136,6 +1136,50 @@ async fn chat_settings_reach_the_other_device(b: Backend) {
             .any(|v| v.as_u64().unwrap_or(0) >= 2),
         "patches stored with versions: {dump}"
     );
+    // A forced full resync of the pins scope on the other device: answered once fetched, and
+    // reported as app_state.sync_complete.
+    let (st, r) = app
+        .post(
+            "/appstate/sync",
+            &two,
+            json!({"scopes": ["pins"], "full": true}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(
+        r,
+        json!({"success": true, "scopes": ["pins"], "full_sync": true})
+    );
+    let got = rx2
+        .until("app_state.sync_complete", |r| {
+            r.iter()
+                .any(|x| x.1["event"] == json!("app_state.sync_complete"))
+        })
+        .await;
+    let done = &got
+        .iter()
+        .find(|x| x.1["event"] == json!("app_state.sync_complete"))
+        .unwrap()
+        .1["data"];
+    assert_eq!(done["collections"], json!(["regular_low"]));
+    let (st, r) = app.post("/appstate/sync", &two, json!({})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["scopes"], json!(["contacts", "chats", "settings"]));
+    assert_eq!(r["full_sync"], json!(false));
+    for (body, field) in [
+        (json!({"scopes": []}), "scopes"),
+        (json!({"scopes": ["contacts", "bogus"]}), "scopes[1]"),
+        (json!({"scopes": [1]}), "scopes[0]"),
+        (json!({"scopes": "chats"}), "scopes"),
+        (json!({"full": "yes"}), "full"),
+    ] {
+        let (st, e) = app.post("/appstate/sync", &two, body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {e}");
+        assert!(
+            e.to_string().contains(field),
+            "{body} should name {field}: {e}"
+        );
+    }
     for (path, body) in [
         ("/chats/15554440042/archive", json!({})),
         ("/chats/15554440042/mute", json!({})),

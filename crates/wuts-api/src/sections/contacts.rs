@@ -17,6 +17,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(blocklist))
         .routes(routes!(check))
         .routes(routes!(profile))
+        .routes(routes!(app_state_sync))
         .routes(routes!(profile_picture))
 }
 
@@ -322,5 +323,46 @@ async fn profile_picture(
             r#type: "image",
             direct_path: picture.and_then(|p| p.direct_path),
         },
+    }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SyncBody {
+    /// Any of contacts, chats, settings, pins, critical (contacts, chats and settings when absent).
+    scopes: Option<Vec<String>>,
+    /// Resync from scratch instead of from the stored version.
+    #[serde(default)]
+    full: bool,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SyncResponse {
+    success: bool,
+    scopes: Vec<String>,
+    full_sync: bool,
+}
+
+/// Fetches fresh app-state patches from WhatsApp (the body is optional).
+#[utoipa::path(post, path = "/appstate/sync", tag = "contacts", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = SyncBody,
+    responses((status = 200, body = SyncResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn app_state_sync(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<SyncBody>,
+) -> ApiResult<axum::Json<SyncResponse>> {
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let scopes = s
+        .services
+        .sync_app_state(&p, device_id, b.scopes, b.full)
+        .await?;
+    Ok(axum::Json(SyncResponse {
+        success: true,
+        scopes,
+        full_sync: b.full,
     }))
 }
