@@ -262,6 +262,7 @@ pub(crate) async fn record_messages(
     batch: &[whatsapp_rust::wacore::types::events::InboundMessage],
 ) -> Result<(), wuts_store::StoreError> {
     let mut rows = Vec::with_capacity(batch.len());
+    let mut senders: Vec<(String, wuts_store::chats::ContactChange)> = Vec::new();
     for m in batch {
         let sender = identities(
             client,
@@ -270,6 +271,19 @@ pub(crate) async fn record_messages(
         )
         .await;
         let (name, data) = message_event(&m.info, &m.message, &sender, own);
+        if let (Some(pn), false) = (&sender.pn, m.info.source.is_from_me) {
+            let push_name = Some(m.info.push_name.clone()).filter(|p| !p.is_empty());
+            if push_name.is_some() || sender.lid.is_some() {
+                senders.push((
+                    pn.clone(),
+                    wuts_store::chats::ContactChange {
+                        lid: sender.lid.clone(),
+                        push_name,
+                        ..Default::default()
+                    },
+                ));
+            }
+        }
         let row = MessageRow {
             device_id: device.id.clone(),
             message_id: m.info.id.to_string(),
@@ -300,7 +314,9 @@ pub(crate) async fn record_messages(
         };
         rows.push((row, event));
     }
-    store.record_messages(&rows, time::now_millis()).await
+    store
+        .record_messages(&rows, &senders, time::now_millis())
+        .await
 }
 
 /// Applies a receipt to the messages it names and records its event, in one transaction.

@@ -4,6 +4,7 @@
 //! manager; a failing device never affects another.
 
 mod catalog;
+mod chat_state;
 mod contacts;
 mod events;
 mod live;

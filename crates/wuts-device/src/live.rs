@@ -416,8 +416,31 @@ async fn on_event(
             .await;
         }
         other => {
-            if let Some((name, data)) = crate::catalog::catalogue(Some(client), other).await {
-                record(store, device, name, data).await;
+            let Some((name, data)) = crate::catalog::catalogue(Some(client), other).await else {
+                return;
+            };
+            // A change to a chat or contact is written with its event, in one transaction.
+            let event = NewEvent::new(name, &data);
+            use crate::chat_state::{change_of, Change};
+            let written = match change_of(other) {
+                Some(Change::Chat(jid, c)) => {
+                    store
+                        .apply_chat_change(&device.id, &jid, c, &event, now)
+                        .await
+                }
+                Some(Change::Contact(jid, c)) => {
+                    store
+                        .apply_contact_change(&device.id, &jid, &c, &event, now)
+                        .await
+                }
+                None => {
+                    store
+                        .record_event(&device.id, &event.id, name, &event.data, now)
+                        .await
+                }
+            };
+            if let Err(e) = written {
+                tracing::error!(device_id = %device.id, event = name, "cannot record event: {e}");
             }
         }
     }

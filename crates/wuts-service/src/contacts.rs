@@ -362,6 +362,28 @@ impl Services {
             .await?;
         Ok(seen)
     }
+
+    /// The chats the device knows, with their settings (needs a live session, as in WUTS).
+    pub async fn list_chats(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+    ) -> DomainResult<Vec<wuts_store::chats::ChatRow>> {
+        let device = self.resolve_device(caller, device_id).await?;
+        self.connected_device(&device).await?;
+        Ok(self.store.list_chats(&device.id).await?)
+    }
+
+    /// The contacts the device knows (app-state contacts and push names; needs a live session).
+    pub async fn list_contacts(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+    ) -> DomainResult<Vec<wuts_store::chats::ContactRow>> {
+        let device = self.resolve_device(caller, device_id).await?;
+        self.connected_device(&device).await?;
+        Ok(self.store.list_contacts(&device.id).await?)
+    }
 }
 
 /// Scopes synced when a request names none.

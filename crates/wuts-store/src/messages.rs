@@ -60,9 +60,16 @@ impl Store {
     pub async fn record_messages(
         &self,
         rows: &[(MessageRow, NewEvent)],
+        senders: &[(String, crate::chats::ContactChange)],
         now: i64,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
+        // What the messages told of their senders (push names, LIDs), into their contacts.
+        if let Some((m, _)) = rows.first() {
+            for (jid, change) in senders {
+                crate::chats::upsert_contact(&mut tx, &m.device_id, jid, change, now).await?;
+            }
+        }
         for (m, e) in rows {
             sqlx::query(INSERT_MESSAGE)
                 .bind(&m.device_id)

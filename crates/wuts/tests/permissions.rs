@@ -162,6 +162,21 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             ),
             Some(json!({"preset": "7d"})),
         ),
+        "GET /chats" => (
+            Method::GET,
+            format!("/chats?device_id={}", fresh_device().await),
+            None,
+        ),
+        "GET /contacts" => (
+            Method::GET,
+            format!("/contacts?device_id={}", fresh_device().await),
+            None,
+        ),
+        "POST /appstate/sync" => (
+            Method::POST,
+            format!("/appstate/sync?device_id={}", fresh_device().await),
+            None,
+        ),
         "GET /contacts/profile" => (
             Method::GET,
             format!(
@@ -350,7 +365,10 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "POST /chats/{jid}/pin"
         | "POST /chats/{jid}/archive"
         | "PUT /chats/{jid}/disappearing"
-        | "GET /contacts/profile" => match who {
+        | "GET /contacts/profile"
+        | "GET /chats"
+        | "GET /contacts"
+        | "POST /appstate/sync" => match who {
             User => StatusCode::CONFLICT,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -408,6 +426,9 @@ const ENDPOINTS: &[&str] = &[
     "POST /chats/{jid}/archive",
     "PUT /chats/{jid}/disappearing",
     "GET /contacts/profile",
+    "GET /chats",
+    "GET /contacts",
+    "POST /appstate/sync",
     "POST /send/poll",
     "POST /send/reaction",
     "PUT /messages/{id}",

@@ -569,6 +569,21 @@ async fn text_both_ways_reaches_webhooks(b: Backend) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    // B's contacts: A, by the push name its messages carried.
+    let (st, c) = app.get("/contacts", &user_b).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    let a = c["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["jid"] == json!("15554440011@s.whatsapp.net"))
+        .cloned()
+        .unwrap_or_else(|| panic!("A not among B's contacts: {c}"));
+    assert_eq!(a["push_name"], json!("Sim 15554440011"), "{a}");
+    assert!(
+        a["lid"].as_str().is_some_and(|l| l.ends_with("@lid")),
+        "{a}"
+    );
     // Receipt requests that cannot be right.
     for body in [
         json!({}),
@@ -1112,6 +1127,28 @@ async fn chat_settings_reach_the_other_device(b: Backend) {
             && r.iter().any(|x| x.1["event"] == json!("chat.mute"))
     })
     .await;
+    // The other device's chat list shows the settings.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (st, r) = app.get("/chats", &two).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        let chat = r["chats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["jid"] == json!("15554440042@s.whatsapp.net"))
+            .cloned();
+        if let Some(c) = chat.filter(|c| c["archived"] == json!(true) && c["muted"] == json!(true))
+        {
+            assert_eq!(c["pinned"], json!(true), "{c}");
+            assert_eq!(c["type"], json!("contact"));
+            assert!(c["muted_until"].is_string(), "{c}");
+            assert_eq!(r["count"], json!(r["chats"].as_array().unwrap().len()));
+            break;
+        }
+        assert!(Instant::now() < deadline, "chat settings never listed: {r}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let (st, r) = app
         .call(
             reqwest::Method::DELETE,

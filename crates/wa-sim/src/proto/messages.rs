@@ -148,6 +148,10 @@ pub fn on_message(sim: &Sim, session: &Session, msg: &Node) -> anyhow::Result<()
         if let Some(edit) = attr(msg, "edit") {
             b = b.attr("edit", edit);
         }
+        // The sender's push name travels with the message, as WhatsApp's `notify`.
+        if let Some(name) = inner.accounts.get(phone).map(|a| a.push_name.clone()) {
+            b = b.attr("notify", name);
+        }
         let mut children = encs;
         children.extend(shared.iter().cloned());
         deliver(&mut inner, &target_phone, dev, b.children(children).build());

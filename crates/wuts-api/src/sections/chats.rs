@@ -18,6 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pin, unpin))
         .routes(routes!(archive))
         .routes(routes!(mute))
+        .routes(routes!(list_chats))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -342,5 +343,61 @@ async fn mute(
         chat_jid,
         muted,
         duration_seconds: if muted { b.duration_seconds } else { None },
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChatDto {
+    jid: String,
+    /// `group` or `contact`.
+    r#type: &'static str,
+    name: Option<String>,
+    pinned: bool,
+    archived: bool,
+    muted: bool,
+    /// RFC 3339; absent when not muted or muted for good.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    muted_until: Option<String>,
+    /// Groups only; not known yet (null).
+    participant_count: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChatsResponse {
+    success: bool,
+    chats: Vec<ChatDto>,
+    count: usize,
+}
+
+/// The chats known to the session, with their pin, archive and mute settings.
+#[utoipa::path(get, path = "/chats", tag = "chats", security(("bearerAuth" = [])), params(DeviceQuery),
+    responses((status = 200, body = ChatsResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn list_chats(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+) -> ApiResult<axum::Json<ChatsResponse>> {
+    let rows = s.services.list_chats(&p, q.device_id.as_deref()).await?;
+    let chats: Vec<ChatDto> = rows
+        .into_iter()
+        .map(|c| ChatDto {
+            r#type: if c.jid.ends_with("@g.us") {
+                "group"
+            } else {
+                "contact"
+            },
+            jid: c.jid,
+            name: c.name,
+            pinned: c.pinned,
+            archived: c.archived,
+            muted: c.muted_until != 0,
+            muted_until: (c.muted_until > 0).then(|| wuts_core::time::rfc3339(c.muted_until)),
+            participant_count: None,
+        })
+        .collect();
+    Ok(axum::Json(ChatsResponse {
+        success: true,
+        count: chats.len(),
+        chats,
     }))
 }

@@ -18,6 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(check))
         .routes(routes!(profile))
         .routes(routes!(app_state_sync))
+        .routes(routes!(list_contacts))
         .routes(routes!(profile_picture))
 }
 
@@ -364,5 +365,53 @@ async fn app_state_sync(
         success: true,
         scopes,
         full_sync: b.full,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactDto {
+    jid: String,
+    /// Ours: the contact's LID when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_name: Option<String>,
+    full_name: Option<String>,
+    push_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    business_name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactsResponse {
+    success: bool,
+    count: usize,
+    contacts: Vec<ContactDto>,
+}
+
+/// Every contact the device knows (from app state and push names).
+#[utoipa::path(get, path = "/contacts", tag = "contacts", security(("bearerAuth" = [])), params(DeviceQuery),
+    responses((status = 200, body = ContactsResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn list_contacts(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+) -> ApiResult<axum::Json<ContactsResponse>> {
+    let rows = s.services.list_contacts(&p, q.device_id.as_deref()).await?;
+    let contacts: Vec<ContactDto> = rows
+        .into_iter()
+        .map(|c| ContactDto {
+            jid: c.jid,
+            lid: c.lid,
+            first_name: c.first_name,
+            full_name: c.full_name,
+            push_name: c.push_name,
+            business_name: c.business_name,
+        })
+        .collect();
+    Ok(axum::Json(ContactsResponse {
+        success: true,
+        count: contacts.len(),
+        contacts,
     }))
 }

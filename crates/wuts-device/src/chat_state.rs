@@ -1,0 +1,54 @@
+//! What the client's events change in a device's chats and contacts tables.
+
+use crate::events::bare;
+use whatsapp_rust::prelude::Event;
+use wuts_store::chats::{ChatChange, ContactChange};
+
+/// A change to one chat or one contact.
+pub(crate) enum Change {
+    Chat(String, ChatChange),
+    Contact(String, ContactChange),
+}
+
+/// The change an event makes, if any.
+pub(crate) fn change_of(event: &Event) -> Option<Change> {
+    let some = |s: &Option<String>| s.clone().filter(|v| !v.is_empty());
+    Some(match event {
+        Event::PinUpdate(u) => Change::Chat(
+            bare(&u.jid),
+            ChatChange::Pinned(u.action.pinned.unwrap_or(false)),
+        ),
+        Event::ArchiveUpdate(u) => Change::Chat(
+            bare(&u.jid),
+            ChatChange::Archived(u.action.archived.unwrap_or(false)),
+        ),
+        Event::MuteUpdate(u) => Change::Chat(
+            bare(&u.jid),
+            ChatChange::MutedUntil(if u.action.muted.unwrap_or(false) {
+                match u.action.mute_end_timestamp {
+                    Some(t) if t > 0 => t,
+                    _ => -1,
+                }
+            } else {
+                0
+            }),
+        ),
+        Event::ContactUpdate(u) => Change::Contact(
+            bare(&u.jid),
+            ContactChange {
+                lid: some(&u.action.lid_jid),
+                first_name: some(&u.action.first_name),
+                full_name: some(&u.action.full_name),
+                ..Default::default()
+            },
+        ),
+        Event::PushNameUpdate(u) if !u.new_push_name.is_empty() => Change::Contact(
+            bare(&u.jid),
+            ContactChange {
+                push_name: Some(u.new_push_name.clone()),
+                ..Default::default()
+            },
+        ),
+        _ => return None,
+    })
+}

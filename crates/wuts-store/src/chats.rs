@@ -1,0 +1,189 @@
+//! A device's chats (pin, archive, mute) and contacts (names, LID), kept current from its
+//! events: each change is written in one transaction with the event that reports it.
+
+use crate::events::{NewEvent, INSERT_EVENT};
+use crate::{Store, StoreResult};
+use sqlx::Row;
+
+/// One chat setting as app state reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatChange {
+    Pinned(bool),
+    Archived(bool),
+    /// 0 not muted, -1 for good, else until this unix time in milliseconds.
+    MutedUntil(i64),
+}
+
+/// What is known of a contact; `None` fields keep what was known before.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContactChange {
+    pub lid: Option<String>,
+    pub first_name: Option<String>,
+    pub full_name: Option<String>,
+    pub push_name: Option<String>,
+    pub business_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRow {
+    pub jid: String,
+    pub pinned: bool,
+    pub archived: bool,
+    pub muted_until: i64,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRow {
+    pub jid: String,
+    pub lid: Option<String>,
+    pub first_name: Option<String>,
+    pub full_name: Option<String>,
+    pub push_name: Option<String>,
+    pub business_name: Option<String>,
+}
+
+impl Store {
+    /// Applies a chat setting and appends its event, in one transaction.
+    pub async fn apply_chat_change(
+        &self,
+        device_id: &str,
+        jid: &str,
+        change: ChatChange,
+        event: &NewEvent,
+        now: i64,
+    ) -> StoreResult<()> {
+        let (column, value) = match change {
+            ChatChange::Pinned(b) => ("pinned", i64::from(b)),
+            ChatChange::Archived(b) => ("archived", i64::from(b)),
+            ChatChange::MutedUntil(t) => ("muted_until", t),
+        };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&format!(
+            "INSERT INTO chats (device_id, jid, {column}, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (device_id, jid) DO UPDATE SET {column} = excluded.{column}, \
+             updated_at = excluded.updated_at"
+        ))
+        .bind(device_id)
+        .bind(jid)
+        .bind(value)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        insert_event(&mut tx, device_id, event, now).await?;
+        tx.commit().await?;
+        self.signal_events();
+        Ok(())
+    }
+
+    /// Merges what an event says about a contact and appends the event, in one transaction.
+    pub async fn apply_contact_change(
+        &self,
+        device_id: &str,
+        jid: &str,
+        change: &ContactChange,
+        event: &NewEvent,
+        now: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        upsert_contact(&mut tx, device_id, jid, change, now).await?;
+        insert_event(&mut tx, device_id, event, now).await?;
+        tx.commit().await?;
+        self.signal_events();
+        Ok(())
+    }
+
+    /// The device's chats with their settings and the contact's name when known.
+    pub async fn list_chats(&self, device_id: &str) -> StoreResult<Vec<ChatRow>> {
+        let rows = sqlx::query(
+            "SELECT c.jid, c.pinned, c.archived, c.muted_until, \
+                    COALESCE(k.full_name, k.push_name, k.business_name) \
+             FROM chats c LEFT JOIN contacts k ON k.device_id = c.device_id AND k.jid = c.jid \
+             WHERE c.device_id = $1 ORDER BY c.pinned DESC, c.updated_at DESC, c.jid",
+        )
+        .bind(device_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ChatRow {
+                jid: r.get(0),
+                pinned: r.get::<i64, _>(1) != 0,
+                archived: r.get::<i64, _>(2) != 0,
+                muted_until: r.get(3),
+                name: r.get(4),
+            })
+            .collect())
+    }
+
+    /// The device's contacts.
+    pub async fn list_contacts(&self, device_id: &str) -> StoreResult<Vec<ContactRow>> {
+        let rows = sqlx::query(
+            "SELECT jid, lid, first_name, full_name, push_name, business_name FROM contacts \
+             WHERE device_id = $1 ORDER BY jid",
+        )
+        .bind(device_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ContactRow {
+                jid: r.get(0),
+                lid: r.get(1),
+                first_name: r.get(2),
+                full_name: r.get(3),
+                push_name: r.get(4),
+                business_name: r.get(5),
+            })
+            .collect())
+    }
+}
+
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    device_id: &str,
+    e: &NewEvent,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(INSERT_EVENT)
+        .bind(&e.id)
+        .bind(device_id)
+        .bind(e.name)
+        .bind(&e.data)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Merges what is known of a contact (`None` fields keep the old values).
+pub(crate) async fn upsert_contact(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    device_id: &str,
+    jid: &str,
+    change: &ContactChange,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO contacts (device_id, jid, lid, first_name, full_name, push_name, \
+            business_name, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (device_id, jid) DO UPDATE SET \
+            lid = COALESCE(excluded.lid, contacts.lid), \
+            first_name = COALESCE(excluded.first_name, contacts.first_name), \
+            full_name = COALESCE(excluded.full_name, contacts.full_name), \
+            push_name = COALESCE(excluded.push_name, contacts.push_name), \
+            business_name = COALESCE(excluded.business_name, contacts.business_name), \
+            updated_at = excluded.updated_at",
+    )
+    .bind(device_id)
+    .bind(jid)
+    .bind(&change.lid)
+    .bind(&change.first_name)
+    .bind(&change.full_name)
+    .bind(&change.push_name)
+    .bind(&change.business_name)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
