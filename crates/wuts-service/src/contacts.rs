@@ -384,6 +384,100 @@ impl Services {
         self.connected_device(&device).await?;
         Ok(self.store.list_contacts(&device.id).await?)
     }
+
+    /// Resolves phones, PN JIDs and LIDs to both identities and the names we know.
+    pub async fn resolve_contacts(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        inputs: &[String],
+        group_jid: Option<&str>,
+    ) -> DomainResult<Vec<Resolved>> {
+        if inputs.is_empty() || inputs.len() > RESOLVE_MAX {
+            return Err(DomainError::field(
+                "jids",
+                format!("1 to {RESOLVE_MAX} identifiers are required"),
+            ));
+        }
+        if group_jid.is_some_and(|g| !g.trim().is_empty()) {
+            return Err(DomainError::field(
+                "group_jid",
+                "resolving within a group is not available yet",
+            ));
+        }
+        let mut parsed = Vec::with_capacity(inputs.len());
+        let mut errors = Vec::new();
+        for (i, raw) in inputs.iter().enumerate() {
+            let field = format!("jids[{i}]");
+            let r = if raw.contains('@') {
+                contact(Some(raw), None)
+            } else {
+                contact(None, Some(raw))
+            };
+            match r {
+                Ok(j) => parsed.push((raw.clone(), j)),
+                Err(DomainError::Validation { .. }) => errors.push(
+                    FieldError::new(field, "not a phone number, user JID or LID")
+                        .with_value(raw.as_str()),
+                ),
+                Err(e) => return Err(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(DomainError::fields(errors));
+        }
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        // Phone numbers whose LID the client does not know yet: ask WhatsApp once, for all.
+        let mut unknown = Vec::new();
+        for (_, j) in &parsed {
+            if j.ends_with("@s.whatsapp.net") {
+                let jid = parse("jid", j)?;
+                if live.identities_of(&jid).await.1.is_none() {
+                    unknown.push(j.trim_end_matches("@s.whatsapp.net").to_string());
+                }
+            }
+        }
+        if !unknown.is_empty() {
+            live.on_whatsapp(&unknown).await.map_err(whatsapp)?;
+        }
+        let known = self.store.list_contacts(&device.id).await?;
+        let mut out = Vec::with_capacity(parsed.len());
+        for (input, j) in parsed {
+            let (pn, lid) = live.identities_of(&parse("jid", &j)?).await;
+            let pn = pn.or_else(|| j.ends_with("@s.whatsapp.net").then(|| j.clone()));
+            let lid = lid.or_else(|| j.ends_with("@lid").then(|| j.clone()));
+            let names = known
+                .iter()
+                .find(|c| Some(&c.jid) == pn.as_ref() || (c.lid.is_some() && c.lid == lid));
+            out.push(Resolved {
+                input,
+                input_jid: j,
+                resolved: pn.clone().or(lid.clone()),
+                phone_number: pn.map(|p| p.trim_end_matches("@s.whatsapp.net").to_string()),
+                lid,
+                full_name: names.and_then(|n| n.full_name.clone()),
+                push_name: names.and_then(|n| n.push_name.clone()),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// At most this many identifiers per `/contacts/resolve`.
+pub const RESOLVE_MAX: usize = 160;
+
+/// One resolved identifier.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub input: String,
+    pub input_jid: String,
+    /// The phone-number JID when known, else the LID.
+    pub resolved: Option<String>,
+    pub phone_number: Option<String>,
+    pub lid: Option<String>,
+    pub full_name: Option<String>,
+    pub push_name: Option<String>,
 }
 
 /// Scopes synced when a request names none.

@@ -239,6 +239,51 @@ async fn block_list_check_presence_typing(b: Backend) {
         assert_eq!(st, StatusCode::BAD_REQUEST, "{q}: {e}");
     }
 
+    // Resolve: a phone number, its LID and an unknown number.
+    let (st, r) = app
+        .post(
+            "/contacts/resolve",
+            &admin,
+            json!({"jids": ["+1 555 666 0003", lid, "15550001234"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["count"], json!(3));
+    let items = r["items"].as_array().unwrap();
+    assert_eq!(items[0]["input_jid"], json!("15556660003@s.whatsapp.net"));
+    assert_eq!(items[0]["phone_number"], json!("15556660003"));
+    assert!(
+        items[0]["lid_jid"]
+            .as_str()
+            .is_some_and(|l| l.ends_with("@lid")),
+        "{r}"
+    );
+    assert_eq!(
+        items[1]["resolved_jid"],
+        json!("15556660002@s.whatsapp.net"),
+        "{r}"
+    );
+    assert_eq!(items[1]["lid_jid"], json!(lid));
+    assert_eq!(items[2]["phone_number"], json!("15550001234"));
+    assert!(items[2].get("lid_jid").is_none(), "unknown: no LID: {r}");
+    let many: Vec<String> = (0..161).map(|i| format!("1555000{i:04}")).collect();
+    for (body, field) in [
+        (json!({"jids": many}), "jids"),
+        (json!({"jids": []}), "jids"),
+        (json!({"jids": ["12"]}), "jids[0]"),
+        (
+            json!({"jids": ["15556660002"], "group_jid": "1203630@g.us"}),
+            "group_jid",
+        ),
+    ] {
+        let (st, e) = app.post("/contacts/resolve", &admin, body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {e}");
+        assert!(
+            e.to_string().contains(&format!("\"{field}\"")),
+            "{field}: {e}"
+        );
+    }
+
     // Bad input names the field; a device without a session is not ready.
     for (path, body, field) in [
         ("/contacts/block", json!({}), "jid"),

@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(profile))
         .routes(routes!(app_state_sync))
         .routes(routes!(list_contacts))
+        .routes(routes!(resolve))
         .routes(routes!(profile_picture))
 }
 
@@ -413,5 +414,73 @@ async fn list_contacts(
         success: true,
         count: contacts.len(),
         contacts,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveBody {
+    /// Phone numbers, PN JIDs or LIDs (at most 160).
+    #[serde(default)]
+    jids: Vec<String>,
+    /// Not available yet (400).
+    group_jid: Option<String>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResolvedItem {
+    input: String,
+    input_jid: String,
+    resolved_jid: Option<String>,
+    jid: Option<String>,
+    phone_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lid_jid: Option<String>,
+    full_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    push_name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResolveResponse {
+    success: bool,
+    count: usize,
+    items: Vec<ResolvedItem>,
+}
+
+/// Resolves identifiers (phones, PN JIDs, LIDs) to both identities and known names.
+#[utoipa::path(post, path = "/contacts/resolve", tag = "contacts", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = ResolveBody,
+    responses((status = 200, body = ResolveResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn resolve(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<ResolveBody>,
+) -> ApiResult<axum::Json<ResolveResponse>> {
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let found = s
+        .services
+        .resolve_contacts(&p, device_id, &b.jids, b.group_jid.as_deref())
+        .await?;
+    let items: Vec<ResolvedItem> = found
+        .into_iter()
+        .map(|r| ResolvedItem {
+            input: r.input,
+            input_jid: r.input_jid,
+            resolved_jid: r.resolved.clone(),
+            jid: r.resolved,
+            phone_number: r.phone_number,
+            lid_jid: r.lid,
+            full_name: r.full_name,
+            push_name: r.push_name,
+        })
+        .collect();
+    Ok(axum::Json(ResolveResponse {
+        success: true,
+        count: items.len(),
+        items,
     }))
 }
