@@ -20,6 +20,7 @@ pub fn router() -> Router<Arc<Sim>> {
         .route("/admin/send", post(phone_send))
         .route("/admin/read", post(phone_read))
         .route("/admin/block", post(phone_block))
+        .route("/admin/app-state", post(phone_app_state))
         .route("/admin/drop", post(drop_connection))
         .route("/admin/unlink", post(unlink_device))
 }
@@ -208,4 +209,46 @@ async fn unlink_device(State(sim): State<Arc<Sim>>, Json(r): Json<DeviceReq>) ->
         let _ = c.tx.send(crate::state::Outbound::CloseWith(removed));
     }
     Json(json!({"unlinked": true})).into_response()
+}
+
+#[derive(Deserialize)]
+struct AppStateReq {
+    phone: String,
+    /// `archive`, `pin` or `contact`.
+    change: String,
+    jid: String,
+    #[serde(default = "yes")]
+    value: bool,
+    full_name: Option<String>,
+    first_name: Option<String>,
+    /// Announce the new version to the devices (false: as when the notification is missed).
+    #[serde(default = "yes")]
+    notify: bool,
+}
+
+/// The phone of `phone` changes app state itself: archives or pins a chat, or names a contact.
+async fn phone_app_state(State(sim): State<Arc<Sim>>, Json(r): Json<AppStateReq>) -> Response {
+    use crate::phone_app_state::{change, PhoneChange};
+    let c = match r.change.as_str() {
+        "archive" => PhoneChange::Archive {
+            jid: r.jid,
+            archived: r.value,
+        },
+        "pin" => PhoneChange::Pin {
+            jid: r.jid,
+            pinned: r.value,
+        },
+        "contact" => PhoneChange::Contact {
+            jid: r.jid,
+            full_name: r.full_name.unwrap_or_default(),
+            first_name: r.first_name,
+        },
+        other => return error(StatusCode::BAD_REQUEST, format!("unknown change {other}")),
+    };
+    match change(&sim, &number(&r.phone), &c, r.notify).await {
+        Ok((collection, version)) => {
+            Json(json!({"collection": collection, "version": version})).into_response()
+        }
+        Err(e) => error(StatusCode::CONFLICT, e),
+    }
 }

@@ -14,6 +14,7 @@ pub mod admin;
 mod conn;
 pub mod noise;
 mod phone;
+pub mod phone_app_state;
 mod proto;
 pub mod state;
 mod transport;

@@ -1173,6 +1173,107 @@ async fn chat_settings_reach_the_other_device(b: Backend) {
             .any(|v| v.as_u64().unwrap_or(0) >= 2),
         "patches stored with versions: {dump}"
     );
+    // The phone archives a chat and names a contact without telling the devices (as when the
+    // notification is missed): nothing shows until the device syncs the matching scope.
+    let phone_change = |body: Value| {
+        let url = format!("{}/admin/app-state", sim.http_url());
+        async move {
+            let res = reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "{:?}", res.text().await);
+        }
+    };
+    phone_change(json!({"phone": "15554440041", "change": "archive",
+        "jid": "15554440077@s.whatsapp.net", "notify": false}))
+    .await;
+    phone_change(json!({"phone": "15554440041", "change": "contact",
+        "jid": "15554440042@s.whatsapp.net", "full_name": "Carla Dias", "first_name": "Carla",
+        "notify": false}))
+    .await;
+    let chat77 = |r: &Value| {
+        r["chats"].as_array().unwrap().iter().any(|c| {
+            c["jid"] == json!("15554440077@s.whatsapp.net") && c["archived"] == json!(true)
+        })
+    };
+    let carla = |r: &Value| {
+        r["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["full_name"] == json!("Carla Dias"))
+    };
+    assert!(
+        !chat77(&app.get("/chats", &two).await.1),
+        "archived before any sync"
+    );
+    assert!(
+        !carla(&app.get("/contacts", &two).await.1),
+        "named before any sync"
+    );
+    let until = |path: &'static str, what: &'static str, pred: fn(&Value) -> bool| {
+        let (app, two) = (&app, &two);
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let (_, r) = app.get(path, two).await;
+                if pred(&r) {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "{what}: {r}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let (st, r) = app
+        .post("/appstate/sync", &two, json!({"scopes": ["chats"]}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    until("/chats", "archived after syncing chats", chat77).await;
+    assert!(
+        !carla(&app.get("/contacts", &two).await.1),
+        "contacts not synced yet"
+    );
+    let (st, r) = app
+        .post("/appstate/sync", &two, json!({"scopes": ["contacts"]}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    until("/contacts", "named after syncing contacts", carla).await;
+
+    // The device loses its stored collection state; a full resync recovers it, so the next
+    // change the phone announces applies.
+    let store = wuts_store::Store::connect(&app.database_url, 1)
+        .await
+        .unwrap();
+    store
+        .execute_for_tests("DELETE FROM wa_state WHERE ns IN ('version', 'mac')")
+        .await;
+    store.close().await;
+    let (st, r) = app
+        .post(
+            "/appstate/sync",
+            &two,
+            json!({"scopes": ["chats"], "full": true}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    phone_change(json!({"phone": "15554440041", "change": "archive",
+        "jid": "15554440078@s.whatsapp.net", "notify": true}))
+    .await;
+    until(
+        "/chats",
+        "the announced change after the full resync",
+        |r| {
+            r["chats"].as_array().unwrap().iter().any(|c| {
+                c["jid"] == json!("15554440078@s.whatsapp.net") && c["archived"] == json!(true)
+            })
+        },
+    )
+    .await;
+
     // A forced full resync of the pins scope on the other device: answered once fetched, and
     // reported as app_state.sync_complete.
     let (st, r) = app
@@ -1187,17 +1288,13 @@ async fn chat_settings_reach_the_other_device(b: Backend) {
         r,
         json!({"success": true, "scopes": ["pins"], "full_sync": true})
     );
+    let pins_done = |x: &(HeaderMap, Value)| {
+        x.1["event"] == json!("app_state.sync_complete") && x.1["data"]["scopes"] == json!(["pins"])
+    };
     let got = rx2
-        .until("app_state.sync_complete", |r| {
-            r.iter()
-                .any(|x| x.1["event"] == json!("app_state.sync_complete"))
-        })
+        .until("app_state.sync_complete", |r| r.iter().any(pins_done))
         .await;
-    let done = &got
-        .iter()
-        .find(|x| x.1["event"] == json!("app_state.sync_complete"))
-        .unwrap()
-        .1["data"];
+    let done = &got.iter().find(|x| pins_done(x)).unwrap().1["data"];
     assert_eq!(done["collections"], json!(["regular_low"]));
     let (st, r) = app.post("/appstate/sync", &two, json!({})).await;
     assert_eq!(st, StatusCode::OK, "{r}");

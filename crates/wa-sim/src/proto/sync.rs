@@ -124,26 +124,37 @@ pub fn app_state(sim: &Sim, phone: &str, device: u16, iq: &Node) -> Node {
         .collect();
     // The account's other online devices hear of the new versions and fetch them.
     for (name, version) in announce {
-        let note = NodeBuilder::new("notification")
-            .attr("from", SERVER)
-            .attr("type", "server_sync")
-            .attr("id", format!("ss-{phone}-{name}-{version}"))
-            .attr("t", super::now_secs().to_string())
-            .children([NodeBuilder::new("collection")
-                .attr("name", name)
-                .attr("version", version.to_string())
-                .build()])
-            .build();
-        for ((p, d), conn) in &inner.online {
-            if p == phone && *d != device {
-                conn.send(note.clone());
-            }
-        }
+        self::announce(&inner, phone, Some(device), &name, version);
     }
     iq_result(
         iq,
         vec![NodeBuilder::new("sync").children(collections).build()],
     )
+}
+
+/// Tells the account's online devices (but `except`) that a collection has a new version.
+pub(crate) fn announce(
+    inner: &crate::state::Inner,
+    phone: &str,
+    except: Option<u16>,
+    name: &str,
+    version: u64,
+) {
+    let note = NodeBuilder::new("notification")
+        .attr("from", SERVER)
+        .attr("type", "server_sync")
+        .attr("id", format!("ss-{phone}-{name}-{version}"))
+        .attr("t", super::now_secs().to_string())
+        .children([NodeBuilder::new("collection")
+            .attr("name", name.to_string())
+            .attr("version", version.to_string())
+            .build()])
+        .build();
+    for ((p, d), conn) in &inner.online {
+        if p == phone && Some(*d) != except {
+            conn.send(note.clone());
+        }
+    }
 }
 
 fn collection_error(name: &str, code: u16, text: &str, patches: Vec<Node>) -> Node {
