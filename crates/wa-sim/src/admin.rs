@@ -21,6 +21,8 @@ pub fn router() -> Router<Arc<Sim>> {
         .route("/admin/read", post(phone_read))
         .route("/admin/block", post(phone_block))
         .route("/admin/app-state", post(phone_app_state))
+        .route("/admin/groups", post(create_group))
+        .route("/admin/groups/{id}", get(group))
         .route("/admin/drop", post(drop_connection))
         .route("/admin/unlink", post(unlink_device))
 }
@@ -250,5 +252,32 @@ async fn phone_app_state(State(sim): State<Arc<Sim>>, Json(r): Json<AppStateReq>
             Json(json!({"collection": collection, "version": version})).into_response()
         }
         Err(e) => error(StatusCode::CONFLICT, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct GroupReq {
+    creator: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    participants: Vec<String>,
+}
+
+/// Creates a group of `creator` and `participants` (phones).
+async fn create_group(State(sim): State<Arc<Sim>>, Json(r): Json<GroupReq>) -> Response {
+    let members: Vec<String> = r.participants.iter().map(|p| number(p)).collect();
+    let jid = sim
+        .lock()
+        .create_group(&number(&r.creator), &r.subject, &members);
+    (StatusCode::CREATED, Json(json!({"jid": jid}))).into_response()
+}
+
+/// A group as the server holds it (`{id}`: the user part of the JID).
+async fn group(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
+    let id = id.trim_end_matches("@g.us").to_string();
+    match sim.lock().groups.get(&id).cloned() {
+        Some(g) => Json(g).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no such group"),
     }
 }

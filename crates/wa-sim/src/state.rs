@@ -233,9 +233,51 @@ pub struct Inner {
     /// Pairing clients, by connection id.
     pub pairing: HashMap<u64, PendingPair>,
     next_lid: u64,
+    /// Groups by id (the user part of `<id>@g.us`).
+    pub groups: std::collections::BTreeMap<String, Group>,
+    next_group: u64,
+}
+
+/// A group: its subject, members (phones) and disappearing timer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub jid: String,
+    pub subject: String,
+    pub creator: String,
+    pub participants: Vec<String>,
+    /// Seconds; 0 off.
+    pub ephemeral: u32,
 }
 
 impl Inner {
+    /// Creates a group of `creator` and `participants` (phones); answers its JID.
+    pub fn create_group(
+        &mut self,
+        creator: &str,
+        subject: &str,
+        participants: &[String],
+    ) -> String {
+        self.next_group += 1;
+        let id = format!("120363{:012}", self.next_group);
+        let jid = format!("{id}@g.us");
+        let mut members = vec![creator.to_string()];
+        members.extend(participants.iter().filter(|p| *p != creator).cloned());
+        for m in &members {
+            self.account_mut(m);
+        }
+        self.groups.insert(
+            id,
+            Group {
+                jid: jid.clone(),
+                subject: subject.to_string(),
+                creator: creator.to_string(),
+                participants: members,
+                ephemeral: 0,
+            },
+        );
+        jid
+    }
+
     /// The account of `phone`, created when new.
     pub fn account_mut(&mut self, phone: &str) -> &mut Account {
         if !self.accounts.contains_key(phone) {

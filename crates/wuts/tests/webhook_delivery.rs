@@ -310,7 +310,8 @@ async fn text_both_ways_reaches_webhooks(b: Backend) {
         "message.delivered",
         "message.read",
         "chat.presence",
-        "offline.sync_completed"
+        "offline.sync_completed",
+        "group.info"
     ]);
     app.post(
         "/webhook",
@@ -512,6 +513,50 @@ async fn text_both_ways_reaches_webhooks(b: Backend) {
         })
     })
     .await;
+
+    // In a group of A and B, A sets the timer: the server holds it and B's device is told.
+    let group: Value = reqwest::Client::new()
+        .post(format!("{}/admin/groups", sim.http_url()))
+        .json(
+            &json!({"creator": "15554440011", "subject": "team", "participants": ["15554440012"]}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let gjid = group["jid"].as_str().unwrap().to_string();
+    let (st, r) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/chats/{gjid}/disappearing"),
+            Some(&admin),
+            Some(json!({"seconds": 86400})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["preset"], json!("24h"));
+    let held: Value = reqwest::get(format!("{}/admin/groups/{gjid}", sim.http_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(held["ephemeral"], json!(86400), "{held}");
+    let got = rx_b
+        .until("the group timer at b", |r| {
+            r.iter().any(|x| {
+                x.1["event"] == json!("group.info") && x.1["data"]["group_jid"] == json!(gjid)
+            })
+        })
+        .await;
+    let info = &got
+        .iter()
+        .find(|x| x.1["event"] == json!("group.info"))
+        .unwrap()
+        .1["data"];
+    assert!(info.to_string().contains("86400"), "{info}");
 
     // The simulated phone of A writes to B; B acknowledges it through the API, and the phone
     // gets the receipts.

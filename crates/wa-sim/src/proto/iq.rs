@@ -67,6 +67,7 @@ fn device_request(
         "encrypt" => keys::handle(sim, phone, device, iq, kind),
         "usync" => usync::handle(sim, iq),
         "w:sync:app:state" => sync::app_state(sim, phone, device, iq),
+        "w:g2" => super::groups::handle(sim, phone, device, iq, kind),
         "privacy" if kind == "get" => {
             let inner = sim.lock();
             let cats = inner

@@ -2,6 +2,7 @@
 
 pub mod blocklist;
 pub mod devices;
+pub mod groups;
 pub mod iq;
 pub mod keys;
 pub mod login;
