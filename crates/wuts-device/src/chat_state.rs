@@ -33,6 +33,13 @@ pub(crate) fn change_of(event: &Event) -> Option<Change> {
                 0
             }),
         ),
+        Event::GroupUpdate(g) => match &g.action {
+            whatsapp_rust::wacore::stanza::groups::GroupNotificationAction::Ephemeral {
+                expiration,
+                ..
+            } => Change::Chat(bare(&g.group_jid), ChatChange::Ephemeral(*expiration)),
+            _ => return None,
+        },
         Event::ContactUpdate(u) => Change::Contact(
             bare(&u.jid),
             ContactChange {

@@ -109,6 +109,7 @@ pub(crate) fn message_event(
         "timestamp": info.timestamp.to_rfc3339(),
         "is_from_me": info.source.is_from_me,
         "push_name": info.push_name,
+        "ephemeral_expiration": context.and_then(|c| c.expiration).filter(|e| *e > 0),
         "quoted_message_id": context.and_then(|c| c.stanza_id.clone()),
         "mentions": context.map(|c| c.mentioned_jid.clone()).unwrap_or_default(),
     });
@@ -263,6 +264,7 @@ pub(crate) async fn record_messages(
 ) -> Result<(), wuts_store::StoreError> {
     let mut rows = Vec::with_capacity(batch.len());
     let mut senders: Vec<(String, wuts_store::chats::ContactChange)> = Vec::new();
+    let mut timers: Vec<(String, u32)> = Vec::new();
     for m in batch {
         let sender = identities(
             client,
@@ -271,6 +273,10 @@ pub(crate) async fn record_messages(
         )
         .await;
         let (name, data) = message_event(&m.info, &m.message, &sender, own);
+        if data["message_type"] == "ephemeral_setting" {
+            let secs = data["ephemeral_expiration"].as_u64().unwrap_or(0);
+            timers.push((bare(&m.info.source.chat), u32::try_from(secs).unwrap_or(0)));
+        }
         if let (Some(pn), false) = (&sender.pn, m.info.source.is_from_me) {
             let push_name = Some(m.info.push_name.clone()).filter(|p| !p.is_empty());
             if push_name.is_some() || sender.lid.is_some() {
@@ -315,7 +321,7 @@ pub(crate) async fn record_messages(
         rows.push((row, event));
     }
     store
-        .record_messages(&rows, &senders, time::now_millis())
+        .record_messages(&rows, &senders, &timers, time::now_millis())
         .await
 }
 

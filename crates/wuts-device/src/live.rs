@@ -189,7 +189,22 @@ impl LiveDevice {
         message: whatsapp_rust::waproto::whatsapp::Message,
         id: &str,
     ) -> Result<(), RuntimeError> {
-        let options = whatsapp_rust::send::SendOptions::default().with_message_id(id);
+        self.send_with_timer(to, message, id, 0).await
+    }
+
+    /// Sends `message` under the id `id`, disappearing after `timer` seconds when not 0 (the
+    /// chat's timer, as a phone applies it).
+    pub async fn send_with_timer(
+        &self,
+        to: whatsapp_rust::Jid,
+        message: whatsapp_rust::waproto::whatsapp::Message,
+        id: &str,
+        timer: u32,
+    ) -> Result<(), RuntimeError> {
+        let mut options = whatsapp_rust::send::SendOptions::default().with_message_id(id);
+        if timer > 0 {
+            options = options.with_ephemeral_expiration(timer);
+        }
         self.client
             .send_message_with_options(to, message, options)
             .await

@@ -241,6 +241,10 @@ impl Services {
         live.set_disappearing(&parse("jid", &chat)?, seconds)
             .await
             .map_err(whatsapp)?;
+        // Our next messages in this chat carry the timer.
+        self.store
+            .set_chat_timer(&device.id, &chat, seconds, wuts_core::time::now_millis())
+            .await?;
         Ok((chat, preset, seconds))
     }
 

@@ -263,7 +263,12 @@ impl Services {
             played_at: None,
         };
         self.store.insert_message(&row).await?;
-        if let Err(e) = live.send(chat.clone(), message, &message_id).await {
+        // Messages follow the chat's disappearing timer, as the phone's do.
+        let timer = self.store.chat_timer(&device.id, to).await?;
+        if let Err(e) = live
+            .send_with_timer(chat.clone(), message, &message_id, timer)
+            .await
+        {
             self.store.delete_message(&device.id, &message_id).await?;
             return Err(DomainError::Unavailable(format!(
                 "failed to send {kind}: {e}"
@@ -287,6 +292,7 @@ impl Services {
             "message_type": kind,
             "timestamp": time::rfc3339(sent_at),
             "is_from_me": true,
+            "ephemeral_expiration": (timer > 0).then_some(timer),
         });
         if let (Some(d), serde_json::Value::Object(x)) = (data.as_object_mut(), extra) {
             d.extend(x);

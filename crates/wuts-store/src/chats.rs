@@ -12,6 +12,8 @@ pub enum ChatChange {
     Archived(bool),
     /// 0 not muted, -1 for good, else until this unix time in milliseconds.
     MutedUntil(i64),
+    /// The disappearing-message timer, seconds (0: off).
+    Ephemeral(u32),
 }
 
 /// What is known of a contact; `None` fields keep what was known before.
@@ -57,6 +59,7 @@ impl Store {
             ChatChange::Pinned(b) => ("pinned", i64::from(b)),
             ChatChange::Archived(b) => ("archived", i64::from(b)),
             ChatChange::MutedUntil(t) => ("muted_until", t),
+            ChatChange::Ephemeral(secs) => ("ephemeral", i64::from(secs)),
         };
         let mut tx = self.pool.begin().await?;
         sqlx::query(&format!(
@@ -91,6 +94,33 @@ impl Store {
         tx.commit().await?;
         self.signal_events();
         Ok(())
+    }
+
+    /// Sets a chat's disappearing timer (as this device set it: no event of its own).
+    pub async fn set_chat_timer(
+        &self,
+        device_id: &str,
+        jid: &str,
+        seconds: u32,
+        now: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        set_timer(&mut tx, device_id, jid, seconds, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A chat's disappearing timer in seconds (0: off or unknown).
+    pub async fn chat_timer(&self, device_id: &str, jid: &str) -> StoreResult<u32> {
+        let row = sqlx::query("SELECT ephemeral FROM chats WHERE device_id = $1 AND jid = $2")
+            .bind(device_id)
+            .bind(jid)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| r.get::<i64, _>(0))
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(0))
     }
 
     /// The device's chats with their settings and the contact's name when known.
@@ -182,6 +212,28 @@ pub(crate) async fn upsert_contact(
     .bind(&change.full_name)
     .bind(&change.push_name)
     .bind(&change.business_name)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets a chat's disappearing timer inside a transaction.
+pub(crate) async fn set_timer(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    device_id: &str,
+    jid: &str,
+    seconds: u32,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO chats (device_id, jid, ephemeral, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (device_id, jid) DO UPDATE SET ephemeral = excluded.ephemeral, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(device_id)
+    .bind(jid)
+    .bind(i64::from(seconds))
     .bind(now)
     .execute(&mut **tx)
     .await?;

@@ -61,9 +61,16 @@ impl Store {
         &self,
         rows: &[(MessageRow, NewEvent)],
         senders: &[(String, crate::chats::ContactChange)],
+        timers: &[(String, u32)],
         now: i64,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
+        // Chats whose disappearing timer these messages changed.
+        if let Some((m, _)) = rows.first() {
+            for (jid, secs) in timers {
+                crate::chats::set_timer(&mut tx, &m.device_id, jid, *secs, now).await?;
+            }
+        }
         // What the messages told of their senders (push names, LIDs), into their contacts.
         if let Some((m, _)) = rows.first() {
             for (jid, change) in senders {

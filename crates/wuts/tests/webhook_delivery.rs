@@ -514,6 +514,25 @@ async fn text_both_ways_reaches_webhooks(b: Backend) {
     })
     .await;
 
+    // From then on both sides' messages in that chat disappear after 7 days, as a phone's do:
+    // A's because A set it, B's because B's device saw A set it.
+    for (from, to, rx, text) in [
+        (&admin, "15554440012", &rx_b, "from a, timed"),
+        (&user_b, "15554440011", &rx_a, "from b, timed"),
+    ] {
+        let (st, r) = app
+            .post("/send/text", from, json!({"number": to, "text": text}))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        rx.until(text, |r| {
+            r.iter().any(|x| {
+                x.1["data"]["content"] == json!(text)
+                    && x.1["data"]["ephemeral_expiration"] == json!(604800)
+            })
+        })
+        .await;
+    }
+
     // In a group of A and B, A sets the timer: the server holds it and B's device is told.
     let group: Value = reqwest::Client::new()
         .post(format!("{}/admin/groups", sim.http_url()))
