@@ -141,6 +141,15 @@ fn kind_of(m: &wa::Message) -> (&'static str, Option<String>, Value) {
                 "name": l.name, "address": l.address, "url": l.url, "comment": l.comment}}),
         );
     }
+    if let Some(l) = m.live_location_message.as_option() {
+        return (
+            "live_location",
+            l.caption.clone(),
+            json!({"location": {"latitude": l.degrees_latitude, "longitude": l.degrees_longitude,
+                "live": true, "accuracy_in_meters": l.accuracy_in_meters,
+                "speed_in_mps": l.speed_in_mps, "sequence_number": l.sequence_number}}),
+        );
+    }
     if let Some(c) = m.contact_message.as_option() {
         return (
             "contact",

@@ -34,6 +34,19 @@ pub struct Location {
     pub comment: Option<String>,
 }
 
+/// One point of a live location.
+#[derive(Debug, Clone, Default)]
+pub struct LiveLocation {
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub accuracy_in_meters: Option<u32>,
+    pub speed_in_mps: Option<f32>,
+    pub degrees_clockwise_from_magnetic_north: Option<u32>,
+    pub caption: Option<String>,
+    pub sequence_number: Option<i64>,
+    pub time_offset: Option<u32>,
+}
+
 /// A contact card.
 #[derive(Debug, Clone, Default)]
 pub struct ContactCard {
@@ -180,6 +193,64 @@ impl Services {
             "name": l.name, "address": l.address}});
         self.send_kind(caller, device_id, &to, message, "location", l.name, extra)
             .await
+    }
+
+    /// One point of a live location.
+    pub async fn send_live_location(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        l: LiveLocation,
+    ) -> DomainResult<SentKind> {
+        let to = recipient("to", to)?;
+        let lat = l
+            .latitude
+            .filter(|v| (-90.0..=90.0).contains(v))
+            .ok_or_else(|| DomainError::field("latitude", "required, between -90 and 90"))?;
+        let lng = l
+            .longitude
+            .filter(|v| (-180.0..=180.0).contains(v))
+            .ok_or_else(|| DomainError::field("longitude", "required, between -180 and 180"))?;
+        if l.speed_in_mps.is_some_and(|v| !v.is_finite() || v < 0.0) {
+            return Err(DomainError::field("speed_in_mps", "must be 0 or more"));
+        }
+        if l.degrees_clockwise_from_magnetic_north
+            .is_some_and(|v| v > 359)
+        {
+            return Err(DomainError::field(
+                "degrees_clockwise_from_magnetic_north",
+                "must be 0 to 359",
+            ));
+        }
+        short("caption", &l.caption)?;
+        let message = wa::Message {
+            live_location_message: wa::message::LiveLocationMessage {
+                degrees_latitude: Some(lat),
+                degrees_longitude: Some(lng),
+                accuracy_in_meters: l.accuracy_in_meters,
+                speed_in_mps: l.speed_in_mps,
+                degrees_clockwise_from_magnetic_north: l.degrees_clockwise_from_magnetic_north,
+                caption: l.caption.clone(),
+                sequence_number: l.sequence_number,
+                time_offset: l.time_offset,
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let extra = serde_json::json!({"location": {"latitude": lat, "longitude": lng, "live": true,
+            "sequence_number": l.sequence_number}});
+        self.send_kind(
+            caller,
+            device_id,
+            &to,
+            message,
+            "live_location",
+            l.caption,
+            extra,
+        )
+        .await
     }
 
     /// One card as a contact message, several as a contacts-array message.

@@ -916,6 +916,17 @@ async fn message_kinds_reach_the_other_account(b: Backend) {
     assert_eq!(d["location"]["name"], json!("Lisbon"));
 
     let id = send(
+        "/send/live-location",
+        json!({"to": "15554440032", "latitude": 38.7, "longitude": -9.1, "speed_in_mps": 1.5,
+               "caption": "walking", "sequence_number": 3}),
+    )
+    .await;
+    let d = at_b(id, "live location").await;
+    assert_eq!(d["message_type"], json!("live_location"));
+    assert_eq!(d["content"], json!("walking"));
+    assert_eq!(d["location"]["sequence_number"], json!(3));
+
+    let id = send(
         "/send/contact",
         json!({"to": "15554440032", "contact": {"display_name": "Ana", "phone": "+351 912 345 678"}}),
     )
@@ -1042,6 +1053,17 @@ async fn message_kinds_reach_the_other_account(b: Backend) {
             "/send/location",
             json!({"to": "1", "latitude": 1, "longitude": 1}),
             "to",
+        ),
+        (
+            "/send/live-location",
+            json!({"to": "15554440032", "latitude": 1, "longitude": 181}),
+            "longitude",
+        ),
+        (
+            "/send/live-location",
+            json!({"to": "15554440032", "latitude": 1, "longitude": 1,
+                   "degrees_clockwise_from_magnetic_north": 400}),
+            "degrees_clockwise_from_magnetic_north",
         ),
         (
             "/send/contact",

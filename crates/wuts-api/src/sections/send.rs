@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
-use wuts_service::message_kinds::{ContactCard, DeleteType, Location, SentKind};
+use wuts_service::message_kinds::{ContactCard, DeleteType, LiveLocation, Location, SentKind};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(send_location))
+        .routes(routes!(send_live_location))
         .routes(routes!(send_contact))
         .routes(routes!(send_contacts))
         .routes(routes!(send_poll))
@@ -97,6 +98,56 @@ async fn send_location(
     Ok(axum::Json(kind_response(
         sent,
         "Location sent successfully",
+    )))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LiveLocationRequest {
+    #[serde(default)]
+    to: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    accuracy_in_meters: Option<u32>,
+    speed_in_mps: Option<f32>,
+    degrees_clockwise_from_magnetic_north: Option<u32>,
+    caption: Option<String>,
+    sequence_number: Option<i64>,
+    time_offset: Option<u32>,
+    /// Accepted; WhatsApp's live-location message has no duration field (see docs/compat.md).
+    #[allow(dead_code)]
+    duration_in_seconds: Option<u32>,
+    device_id: Option<String>,
+}
+
+/// Sends one point of a live location.
+#[utoipa::path(post, path = "/send/live-location", tag = "messages", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = LiveLocationRequest,
+    responses((status = 200, body = KindResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn send_live_location(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<LiveLocationRequest>,
+) -> ApiResult<axum::Json<KindResponse>> {
+    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
+    let point = LiveLocation {
+        latitude: b.latitude,
+        longitude: b.longitude,
+        accuracy_in_meters: b.accuracy_in_meters,
+        speed_in_mps: b.speed_in_mps,
+        degrees_clockwise_from_magnetic_north: b.degrees_clockwise_from_magnetic_north,
+        caption: b.caption,
+        sequence_number: b.sequence_number,
+        time_offset: b.time_offset,
+    };
+    let sent = s
+        .services
+        .send_live_location(&p, device_id, &b.to, point)
+        .await?;
+    Ok(axum::Json(kind_response(
+        sent,
+        "Live location sent successfully",
     )))
 }
 
