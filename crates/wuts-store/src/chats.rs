@@ -1,7 +1,7 @@
 //! A device's chats (pin, archive, mute) and contacts (names, LID), kept current from its
 //! events: each change is written in one transaction with the event that reports it.
 
-use crate::events::{NewEvent, INSERT_EVENT};
+use crate::events::{append_event, NewEvent};
 use crate::{Store, StoreResult};
 use sqlx::Row;
 
@@ -175,14 +175,7 @@ async fn insert_event(
     e: &NewEvent,
     now: i64,
 ) -> StoreResult<()> {
-    sqlx::query(INSERT_EVENT)
-        .bind(&e.id)
-        .bind(device_id)
-        .bind(e.name)
-        .bind(&e.data)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    append_event(tx, device_id, &e.id, e.name, &e.data, now, false).await?;
     Ok(())
 }
 

@@ -32,19 +32,51 @@ pub struct EventRow {
     pub created_at: i64,
 }
 
-/// Appends an event ($1 id, $2 device, $3 name, $4 data, $5 time); tenant and user come from the
-/// device row, `seq` continues the device's order.
-pub(crate) const INSERT_EVENT: &str =
-    "INSERT INTO events (id, seq, tenant_id, device_id, user_id, event, data, created_at) \
-     SELECT $1, COALESCE((SELECT MAX(seq) FROM events WHERE device_id = $2), 0) + 1, \
-            d.tenant_id, d.id, d.user_id, $3, $4, $5 FROM devices d WHERE d.id = $2";
-
-/// `INSERT_EVENT`, leaving an event whose id is already recorded as it is.
-pub(crate) const INSERT_EVENT_ONCE: &str =
-    "INSERT INTO events (id, seq, tenant_id, device_id, user_id, event, data, created_at) \
-     SELECT $1, COALESCE((SELECT MAX(seq) FROM events WHERE device_id = $2), 0) + 1, \
-            d.tenant_id, d.id, d.user_id, $3, $4, $5 FROM devices d WHERE d.id = $2 \
-     ON CONFLICT (id) DO NOTHING";
+/// Appends an event to a device's outbox inside `tx`: the next number of the device's counter
+/// (its row is locked until the transaction ends, so one device's events are numbered one at a
+/// time), tenant and user from the device row. With `once`, an event whose id is already
+/// recorded is left as it is. Answers whether the device exists.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn append_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    device_id: &str,
+    id: &str,
+    name: &str,
+    data: &str,
+    now: i64,
+    once: bool,
+) -> StoreResult<bool> {
+    let Some(row) = sqlx::query(
+        "UPDATE devices SET event_seq = event_seq + 1 WHERE id = $1 \
+         RETURNING event_seq, tenant_id, user_id",
+    )
+    .bind(device_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(false);
+    };
+    let (seq, tenant_id, user_id): (i64, String, String) = (row.get(0), row.get(1), row.get(2));
+    let sql = if once {
+        "INSERT INTO events (id, seq, tenant_id, device_id, user_id, event, data, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING"
+    } else {
+        "INSERT INTO events (id, seq, tenant_id, device_id, user_id, event, data, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    };
+    sqlx::query(sql)
+        .bind(id)
+        .bind(seq)
+        .bind(tenant_id)
+        .bind(device_id)
+        .bind(user_id)
+        .bind(name)
+        .bind(data)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(true)
+}
 
 impl Store {
     /// Appends an event for a device (its tenant and user are taken from the device row).
@@ -56,14 +88,9 @@ impl Store {
         data: &str,
         now: i64,
     ) -> StoreResult<()> {
-        sqlx::query(INSERT_EVENT)
-            .bind(id)
-            .bind(device_id)
-            .bind(event)
-            .bind(data)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+        let mut tx = self.pool.begin().await?;
+        append_event(&mut tx, device_id, id, event, data, now, false).await?;
+        tx.commit().await?;
         self.signal_events();
         Ok(())
     }
@@ -78,14 +105,7 @@ impl Store {
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         for (id, event, data) in events {
-            sqlx::query(INSERT_EVENT_ONCE)
-                .bind(id)
-                .bind(device_id)
-                .bind(*event)
-                .bind(data)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            append_event(&mut tx, device_id, id, event, data, now, true).await?;
         }
         tx.commit().await?;
         self.signal_events();
@@ -170,14 +190,7 @@ impl Store {
         now: i64,
     ) -> StoreResult<()> {
         if let Some(e) = event {
-            sqlx::query(INSERT_EVENT)
-                .bind(&e.id)
-                .bind(device_id)
-                .bind(e.name)
-                .bind(&e.data)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            append_event(&mut tx, device_id, &e.id, e.name, &e.data, now, false).await?;
         }
         tx.commit().await?;
         if event.is_some() {

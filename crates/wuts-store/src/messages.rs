@@ -2,7 +2,7 @@
 //! written in one transaction with the events it produces, so a message is never known without
 //! its event (nor the other way round).
 
-use crate::events::{INSERT_EVENT, INSERT_EVENT_ONCE};
+use crate::events::append_event;
 use crate::{Store, StoreResult};
 use sqlx::Row;
 
@@ -91,14 +91,7 @@ impl Store {
                 .bind(&m.status)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(INSERT_EVENT_ONCE)
-                .bind(&e.id)
-                .bind(&m.device_id)
-                .bind(e.name)
-                .bind(&e.data)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            append_event(&mut tx, &m.device_id, &e.id, e.name, &e.data, now, true).await?;
         }
         tx.commit().await?;
         self.signal_events();
@@ -179,14 +172,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(INSERT_EVENT)
-            .bind(&event.id)
-            .bind(device_id)
-            .bind(event.name)
-            .bind(&event.data)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        append_event(
+            &mut tx,
+            device_id,
+            &event.id,
+            event.name,
+            &event.data,
+            now,
+            false,
+        )
+        .await?;
         tx.commit().await?;
         self.signal_events();
         Ok(())
