@@ -264,12 +264,17 @@ pub(crate) fn message_event_id(device_id: &str, info: &MessageInfo) -> String {
 
 /// Records a batch of inbound messages (rows and events, one transaction) before WhatsApp is
 /// acknowledged (durability hook), and idempotently: recording them again changes nothing.
+/// What was last written about each sender (so an unchanged push name costs no write).
+pub(crate) type SendersSeen =
+    std::sync::Mutex<std::collections::HashMap<String, wuts_store::chats::ContactChange>>;
+
 pub(crate) async fn record_messages(
     store: &Store,
     client: Option<&Client>,
     device: &Device,
     own: Option<&str>,
     batch: &[whatsapp_rust::wacore::types::events::InboundMessage],
+    seen: Option<&SendersSeen>,
 ) -> Result<(), wuts_store::StoreError> {
     let mut rows = Vec::with_capacity(batch.len());
     let mut senders: Vec<(String, wuts_store::chats::ContactChange)> = Vec::new();
@@ -329,9 +334,21 @@ pub(crate) async fn record_messages(
         };
         rows.push((row, event));
     }
+    if let Some(seen) = seen {
+        let known = seen.lock().unwrap_or_else(|p| p.into_inner());
+        senders.retain(|(jid, c)| known.get(jid) != Some(c));
+        senders.dedup_by(|a, b| a == b);
+    }
     store
         .record_messages(&rows, &senders, &timers, time::now_millis())
-        .await
+        .await?;
+    if let Some(seen) = seen {
+        let mut known = seen.lock().unwrap_or_else(|p| p.into_inner());
+        for (jid, c) in senders {
+            known.insert(jid, c);
+        }
+    }
+    Ok(())
 }
 
 /// Applies a receipt to the messages it names and records its event, in one transaction.

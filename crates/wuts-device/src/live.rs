@@ -72,6 +72,7 @@ impl LiveDevice {
                 store: store.clone(),
                 device: device.clone(),
                 state: state.clone(),
+                senders: Default::default(),
             })
             .on_event(move |event, client| {
                 let (store, device, state, wa) = (
@@ -409,6 +410,7 @@ async fn on_event(
                     device,
                     own.as_deref(),
                     &bypassed,
+                    None,
                 )
                 .await
                 {
@@ -467,6 +469,7 @@ struct Durable {
     store: Store,
     device: Device,
     state: Arc<watch::Sender<LiveState>>,
+    senders: crate::events::SendersSeen,
 }
 
 #[async_trait::async_trait]
@@ -483,6 +486,7 @@ impl whatsapp_rust::InboundDurabilityHook for Durable {
             &self.device,
             own.as_deref(),
             batch,
+            Some(&self.senders),
         )
         .await?;
         Ok(())
