@@ -46,6 +46,24 @@ pub(crate) async fn append_event(
     now: i64,
     once: bool,
 ) -> StoreResult<bool> {
+    if tx.backend_name() == "PostgreSQL" {
+        // One round trip: take the number and insert in one statement.
+        let conflict = if once { " ON CONFLICT (id) DO NOTHING" } else { "" };
+        let done = sqlx::query(&format!(
+            "WITH d AS (UPDATE devices SET event_seq = event_seq + 1 WHERE id = $2 \
+                RETURNING event_seq, tenant_id, user_id) \
+             INSERT INTO events (id, seq, tenant_id, device_id, user_id, event, data, created_at) \
+             SELECT $1, d.event_seq, d.tenant_id, $2, d.user_id, $3, $4, $5 FROM d{conflict}"
+        ))
+        .bind(id)
+        .bind(device_id)
+        .bind(name)
+        .bind(data)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(done.rows_affected() > 0 || once);
+    }
     let Some(row) = sqlx::query(
         "UPDATE devices SET event_seq = event_seq + 1 WHERE id = $1 \
          RETURNING event_seq, tenant_id, user_id",
