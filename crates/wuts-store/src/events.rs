@@ -48,7 +48,11 @@ pub(crate) async fn append_event(
 ) -> StoreResult<bool> {
     if tx.backend_name() == "PostgreSQL" {
         // One round trip: take the number and insert in one statement.
-        let conflict = if once { " ON CONFLICT (id) DO NOTHING" } else { "" };
+        let conflict = if once {
+            " ON CONFLICT (id) DO NOTHING"
+        } else {
+            ""
+        };
         let done = sqlx::query(&format!(
             "WITH d AS (UPDATE devices SET event_seq = event_seq + 1 WHERE id = $2 \
                 RETURNING event_seq, tenant_id, user_id) \
