@@ -87,6 +87,17 @@ fn short(field: &str, v: &Option<String>) -> DomainResult<()> {
     }
 }
 
+/// A latitude and longitude, both required and in range.
+fn coordinates(lat: Option<f64>, lng: Option<f64>) -> DomainResult<(f64, f64)> {
+    let lat = lat
+        .filter(|v| (-90.0..=90.0).contains(v))
+        .ok_or_else(|| DomainError::field("latitude", "required, between -90 and 90"))?;
+    let lng = lng
+        .filter(|v| (-180.0..=180.0).contains(v))
+        .ok_or_else(|| DomainError::field("longitude", "required, between -180 and 180"))?;
+    Ok((lat, lng))
+}
+
 fn required(field: &str, v: &str) -> DomainResult<String> {
     let v = v.trim();
     if v.is_empty() {
@@ -160,14 +171,7 @@ impl Services {
         l: Location,
     ) -> DomainResult<SentKind> {
         let to = recipient("to", to)?;
-        let lat = l
-            .latitude
-            .filter(|v| (-90.0..=90.0).contains(v))
-            .ok_or_else(|| DomainError::field("latitude", "required, between -90 and 90"))?;
-        let lng = l
-            .longitude
-            .filter(|v| (-180.0..=180.0).contains(v))
-            .ok_or_else(|| DomainError::field("longitude", "required, between -180 and 180"))?;
+        let (lat, lng) = coordinates(l.latitude, l.longitude)?;
         for (f, v) in [
             ("name", &l.name),
             ("address", &l.address),
@@ -204,14 +208,7 @@ impl Services {
         l: LiveLocation,
     ) -> DomainResult<SentKind> {
         let to = recipient("to", to)?;
-        let lat = l
-            .latitude
-            .filter(|v| (-90.0..=90.0).contains(v))
-            .ok_or_else(|| DomainError::field("latitude", "required, between -90 and 90"))?;
-        let lng = l
-            .longitude
-            .filter(|v| (-180.0..=180.0).contains(v))
-            .ok_or_else(|| DomainError::field("longitude", "required, between -180 and 180"))?;
+        let (lat, lng) = coordinates(l.latitude, l.longitude)?;
         if l.speed_in_mps.is_some_and(|v| !v.is_finite() || v < 0.0) {
             return Err(DomainError::field("speed_in_mps", "must be 0 or more"));
         }

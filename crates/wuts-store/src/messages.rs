@@ -50,6 +50,23 @@ const INSERT_MESSAGE: &str = "INSERT INTO messages (device_id, message_id, chat_
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
      ON CONFLICT (device_id, message_id) DO NOTHING";
 
+/// The insert of a message row, bound.
+fn insert_message(
+    m: &MessageRow,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(INSERT_MESSAGE)
+        .bind(&m.device_id)
+        .bind(&m.message_id)
+        .bind(&m.chat_jid)
+        .bind(&m.sender_jid)
+        .bind(i64::from(m.from_me))
+        .bind(i64::from(m.is_group))
+        .bind(&m.message_type)
+        .bind(&m.content)
+        .bind(m.sent_at)
+        .bind(&m.status)
+}
+
 /// Ranks statuses so a late or repeated receipt never moves a message backwards.
 const RANK: &str = "CASE status WHEN 'delivered' THEN 1 WHEN 'read' THEN 2 WHEN 'played' THEN 3 \
      ELSE 0 END";
@@ -78,19 +95,7 @@ impl Store {
             }
         }
         for (m, e) in rows {
-            sqlx::query(INSERT_MESSAGE)
-                .bind(&m.device_id)
-                .bind(&m.message_id)
-                .bind(&m.chat_jid)
-                .bind(&m.sender_jid)
-                .bind(i64::from(m.from_me))
-                .bind(i64::from(m.is_group))
-                .bind(&m.message_type)
-                .bind(&m.content)
-                .bind(m.sent_at)
-                .bind(&m.status)
-                .execute(&mut *tx)
-                .await?;
+            insert_message(m).execute(&mut *tx).await?;
             append_event(&mut tx, &m.device_id, &e.id, e.name, &e.data, now, true).await?;
         }
         tx.commit().await?;
@@ -100,19 +105,7 @@ impl Store {
 
     /// Records one message (an outbound one, before it is sent).
     pub async fn insert_message(&self, m: &MessageRow) -> StoreResult<()> {
-        sqlx::query(INSERT_MESSAGE)
-            .bind(&m.device_id)
-            .bind(&m.message_id)
-            .bind(&m.chat_jid)
-            .bind(&m.sender_jid)
-            .bind(i64::from(m.from_me))
-            .bind(i64::from(m.is_group))
-            .bind(&m.message_type)
-            .bind(&m.content)
-            .bind(m.sent_at)
-            .bind(&m.status)
-            .execute(&self.pool)
-            .await?;
+        insert_message(m).execute(&self.pool).await?;
         Ok(())
     }
 

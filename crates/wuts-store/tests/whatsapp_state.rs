@@ -232,21 +232,7 @@ async fn sqlite_state_survives_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_state_survives_restart() {
-    let admin = match std::env::var("WUTS_TEST_PG_URL") {
-        Ok(v) if v == "off" => return,
-        Ok(v) => v,
-        Err(_) => "postgres://postgres@127.0.0.1:5432/postgres".into(),
-    };
-    let db = format!("wuts_t_{}", uuid::Uuid::new_v4().simple());
-    let admin_store = Store::connect(&admin, 1).await.unwrap();
-    admin_store
-        .execute_for_tests(&format!("CREATE DATABASE {db}"))
-        .await;
-    let base = admin.rsplit_once('/').unwrap().0;
-    state_survives_restart(&format!("{base}/{db}")).await;
-    admin_store
-        .execute_for_tests(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-        .await;
+    with_pg_database(|url| async move { state_survives_restart(&url).await }).await;
 }
 
 /// Redelivered inbound messages are recorded once, under the id they first got.
@@ -350,6 +336,15 @@ async fn sqlite_event_numbers_unique() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_event_numbers_unique() {
+    with_pg_database(|url| async move { event_numbers_unique(&url).await }).await;
+}
+
+/// Runs `test` against a throw-away PostgreSQL database (skipped with `WUTS_TEST_PG_URL=off`).
+async fn with_pg_database<F, Fut>(test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let admin = match std::env::var("WUTS_TEST_PG_URL") {
         Ok(v) if v == "off" => return,
         Ok(v) => v,
@@ -361,7 +356,7 @@ async fn postgres_event_numbers_unique() {
         .execute_for_tests(&format!("CREATE DATABASE {db}"))
         .await;
     let base = admin.rsplit_once('/').unwrap().0;
-    event_numbers_unique(&format!("{base}/{db}")).await;
+    test(format!("{base}/{db}")).await;
     admin_store
         .execute_for_tests(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
         .await;
