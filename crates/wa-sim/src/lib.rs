@@ -12,6 +12,7 @@
 
 pub mod admin;
 mod conn;
+pub mod media;
 pub mod noise;
 mod phone;
 pub mod phone_app_state;
@@ -85,5 +86,6 @@ pub fn router(sim: Arc<Sim>) -> Router {
     Router::new()
         .route("/ws/chat", get(conn::upgrade))
         .merge(admin::router())
+        .merge(media::router())
         .with_state(sim)
 }

@@ -296,6 +296,10 @@ pub struct Sim {
     /// host:port clients reach the simulator's HTTP side at (for media connection info).
     pub http_host: std::sync::OnceLock<String>,
     pub inner: Mutex<Inner>,
+    /// Uploaded media by direct path.
+    media: Mutex<HashMap<String, crate::media::Blob>>,
+    /// Media auth tokens handed out in `media_conn` answers.
+    media_auth: Mutex<std::collections::HashSet<String>>,
     next_conn: AtomicU64,
     conns: Mutex<HashMap<u64, ConnHandle>>,
 }
@@ -342,6 +346,8 @@ impl Sim {
             identity: ServerIdentity::generate(),
             http_host: std::sync::OnceLock::new(),
             inner: Mutex::new(Inner::default()),
+            media: Mutex::new(HashMap::new()),
+            media_auth: Mutex::new(Default::default()),
             next_conn: AtomicU64::new(1),
             conns: Mutex::new(HashMap::new()),
         }
@@ -349,6 +355,28 @@ impl Sim {
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The media store.
+    pub fn media_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, crate::media::Blob>> {
+        self.media.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new media auth token.
+    pub fn new_media_auth(&self) -> String {
+        let auth = format!("sim-{:016x}", rand::random::<u64>());
+        self.media_auth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(auth.clone());
+        auth
+    }
+
+    pub fn media_auth_valid(&self, auth: &str) -> bool {
+        self.media_auth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(auth)
     }
 
     /// Registers a new socket.

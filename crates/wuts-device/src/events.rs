@@ -133,6 +133,9 @@ fn kind_of(m: &wa::Message) -> (&'static str, Option<String>, Value) {
     if let Some(text) = text_of(m) {
         return ("text", Some(text), json!({}));
     }
+    if let Some(md) = crate::media::media_details(m) {
+        return (md.kind.as_str(), md.caption, md.fields);
+    }
     if let Some(l) = m.location_message.as_option() {
         return (
             "location",
@@ -279,7 +282,19 @@ pub(crate) async fn record_messages(
     let mut rows = Vec::with_capacity(batch.len());
     let mut senders: Vec<(String, wuts_store::chats::ContactChange)> = Vec::new();
     let mut timers: Vec<(String, u32)> = Vec::new();
+    let mut media = Vec::new();
     for m in batch {
+        if let Some(md) = crate::media::media_details(&m.message) {
+            media.push(wuts_store::media::MediaRow {
+                device_id: device.id.clone(),
+                message_id: m.info.id.to_string(),
+                media_type: md.kind.as_str().to_string(),
+                mime_type: md.mime_type,
+                file_name: md.file_name,
+                file_length: md.file_length.and_then(|l| i64::try_from(l).ok()),
+                reference: md.reference,
+            });
+        }
         let sender = identities(
             client,
             &m.info.source.sender,
@@ -340,7 +355,7 @@ pub(crate) async fn record_messages(
         senders.dedup_by(|a, b| a == b);
     }
     store
-        .record_messages(&rows, &senders, &timers, time::now_millis())
+        .record_messages(&rows, &senders, &timers, &media, time::now_millis())
         .await?;
     if let Some(seen) = seen {
         let mut known = seen.lock().unwrap_or_else(|p| p.into_inner());

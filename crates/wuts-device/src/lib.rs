@@ -8,6 +8,8 @@ mod chat_state;
 mod contacts;
 mod events;
 mod live;
+pub mod media;
+pub mod media_http;
 
 pub use contacts::{reaction_message, Blocklist, ChatSetting, ChatState, Picture, UserInfo};
 pub use live::{LiveDevice, LiveState};
@@ -57,14 +59,17 @@ pub struct DeviceManager {
     store: Store,
     config: RuntimeConfig,
     live: Arc<Mutex<HashMap<String, Arc<LiveDevice>>>>,
+    media_http: media_http::MediaHttp,
 }
 
 impl DeviceManager {
     pub fn new(store: Store, config: RuntimeConfig) -> Self {
+        let media_http = media_http::MediaHttp::new(config.whatsapp_url.as_deref());
         Self {
             store,
             config,
             live: Arc::new(Mutex::new(HashMap::new())),
+            media_http,
         }
     }
 
@@ -80,7 +85,13 @@ impl DeviceManager {
                 return Ok(d.clone());
             }
         }
-        let d = LiveDevice::start(self.store.clone(), device.clone(), &self.config).await?;
+        let d = LiveDevice::start(
+            self.store.clone(),
+            device.clone(),
+            &self.config,
+            self.media_http.clone(),
+        )
+        .await?;
         live.insert(device.id.clone(), d.clone());
         Ok(d)
     }

@@ -10,7 +10,6 @@ use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::prelude::{Client, Event};
 use whatsapp_rust::TokioRuntime;
 use whatsapp_rust_tokio_transport::TokioWebSocketTransportFactory;
-use whatsapp_rust_ureq_http_client::UreqHttpClient;
 use wuts_core::{time, Device};
 use wuts_store::events::NewEvent;
 use wuts_store::whatsapp::WaStore;
@@ -46,6 +45,7 @@ impl LiveDevice {
         store: Store,
         device: Device,
         config: &RuntimeConfig,
+        media_http: crate::media_http::MediaHttp,
     ) -> Result<Arc<Self>, RuntimeError> {
         let (state, _) = watch::channel(LiveState {
             running: true,
@@ -66,7 +66,7 @@ impl LiveDevice {
         let mut builder = Bot::builder()
             .with_backend(state_store.clone())
             .with_transport_factory(transport)
-            .with_http_client(UreqHttpClient::new())
+            .with_http_client(media_http)
             .with_runtime(TokioRuntime)
             .with_inbound_durability_hook(Durable {
                 store: store.clone(),

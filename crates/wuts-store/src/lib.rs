@@ -8,6 +8,7 @@ pub mod chats;
 mod devices;
 mod error;
 pub mod events;
+pub mod media;
 pub mod messages;
 mod settings;
 mod tenants;

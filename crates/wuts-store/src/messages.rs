@@ -79,6 +79,7 @@ impl Store {
         rows: &[(MessageRow, NewEvent)],
         senders: &[(String, crate::chats::ContactChange)],
         timers: &[(String, u32)],
+        media: &[crate::media::MediaRow],
         now: i64,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
@@ -97,6 +98,9 @@ impl Store {
         for (m, e) in rows {
             insert_message(m).execute(&mut *tx).await?;
             append_event(&mut tx, &m.device_id, &e.id, e.name, &e.data, now, true).await?;
+        }
+        for m in media {
+            crate::media::insert_media(m).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         self.signal_events();

@@ -101,7 +101,7 @@ fn device_request(
             iq_result(
                 iq,
                 vec![NodeBuilder::new("media_conn")
-                    .attr("auth", format!("sim-{:016x}", rand::random::<u64>()))
+                    .attr("auth", sim.new_media_auth())
                     .attr("ttl", "300")
                     .attr("auth_ttl", "3600")
                     .attr("max_buckets", "12")

@@ -1,0 +1,402 @@
+//! Media messages: finding the media in a WhatsApp message (and its reference, kept so it can be
+//! downloaded again), uploading outgoing media and building its message, downloading inbound
+//! media.
+
+use crate::live::LiveDevice;
+use crate::RuntimeError;
+use serde_json::{json, Value};
+use whatsapp_rust::buffa::Message as _;
+use whatsapp_rust::download::{Downloadable, MediaType};
+use whatsapp_rust::upload::{UploadOptions, UploadResponse};
+use whatsapp_rust::waproto::whatsapp as wa;
+
+/// The media kinds a message carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaKind {
+    Image,
+    Video,
+    Audio,
+    Document,
+    Sticker,
+}
+
+impl MediaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Video => "video",
+            Self::Audio => "audio",
+            Self::Document => "document",
+            Self::Sticker => "sticker",
+        }
+    }
+
+    fn media_type(self) -> MediaType {
+        match self {
+            Self::Image => MediaType::Image,
+            Self::Video => MediaType::Video,
+            Self::Audio => MediaType::Audio,
+            Self::Document => MediaType::Document,
+            Self::Sticker => MediaType::Sticker,
+        }
+    }
+}
+
+/// The message inside the wrappers a phone puts around media (view once, document with
+/// caption, ephemeral).
+fn unwrapped(m: &wa::Message) -> &wa::Message {
+    let inner = m
+        .view_once_message
+        .as_option()
+        .or(m.view_once_message_v2.as_option())
+        .or(m.view_once_message_v2_extension.as_option())
+        .or(m.document_with_caption_message.as_option())
+        .or(m.ephemeral_message.as_option())
+        .and_then(|f| f.message.as_option());
+    match inner {
+        Some(i) => unwrapped(i),
+        None => m,
+    }
+}
+
+/// The media of a message: its kind and the part that downloads.
+pub fn media_of(m: &wa::Message) -> Option<(MediaKind, &dyn Downloadable)> {
+    let m = unwrapped(m);
+    if let Some(i) = m.image_message.as_option() {
+        return Some((MediaKind::Image, i));
+    }
+    if let Some(v) = m.video_message.as_option() {
+        return Some((MediaKind::Video, v));
+    }
+    if let Some(a) = m.audio_message.as_option() {
+        return Some((MediaKind::Audio, a));
+    }
+    if let Some(d) = m.document_message.as_option() {
+        return Some((MediaKind::Document, d));
+    }
+    if let Some(s) = m.sticker_message.as_option() {
+        return Some((MediaKind::Sticker, s));
+    }
+    None
+}
+
+/// What the catalogue shows of a media message: its type name, caption and fields, plus the
+/// stored reference (the media part alone, encoded) with its MIME type, file name and length.
+pub struct MediaDetails {
+    pub kind: MediaKind,
+    pub caption: Option<String>,
+    pub fields: Value,
+    pub mime_type: Option<String>,
+    pub file_name: Option<String>,
+    pub file_length: Option<u64>,
+    pub reference: Vec<u8>,
+}
+
+pub fn media_details(m: &wa::Message) -> Option<MediaDetails> {
+    let m = unwrapped(m);
+    let view_once = |v: Option<bool>| v.unwrap_or(false);
+    let mut only = wa::Message::default();
+    let (kind, caption, mime, file_name, len, fields) = if let Some(i) = m.image_message.as_option()
+    {
+        only.image_message = m.image_message.clone();
+        (
+            MediaKind::Image,
+            i.caption.clone(),
+            i.mimetype.clone(),
+            None,
+            i.file_length,
+            json!({"width": i.width, "height": i.height, "view_once": view_once(i.view_once)}),
+        )
+    } else if let Some(v) = m.video_message.as_option() {
+        only.video_message = m.video_message.clone();
+        (
+            MediaKind::Video,
+            v.caption.clone(),
+            v.mimetype.clone(),
+            None,
+            v.file_length,
+            json!({"seconds": v.seconds, "gif_playback": v.gif_playback.unwrap_or(false),
+                    "view_once": view_once(v.view_once)}),
+        )
+    } else if let Some(a) = m.audio_message.as_option() {
+        only.audio_message = m.audio_message.clone();
+        (
+            MediaKind::Audio,
+            None,
+            a.mimetype.clone(),
+            None,
+            a.file_length,
+            json!({"seconds": a.seconds, "ptt": a.ptt.unwrap_or(false),
+                    "has_waveform": a.waveform.as_ref().is_some_and(|w| !w.is_empty())}),
+        )
+    } else if let Some(d) = m.document_message.as_option() {
+        only.document_message = m.document_message.clone();
+        (
+            MediaKind::Document,
+            d.caption.clone(),
+            d.mimetype.clone(),
+            d.file_name.clone(),
+            d.file_length,
+            json!({"title": d.title, "page_count": d.page_count}),
+        )
+    } else if let Some(s) = m.sticker_message.as_option() {
+        only.sticker_message = m.sticker_message.clone();
+        (
+            MediaKind::Sticker,
+            None,
+            s.mimetype.clone(),
+            None,
+            s.file_length,
+            json!({"is_animated": s.is_animated.unwrap_or(false)}),
+        )
+    } else {
+        return None;
+    };
+    let mut fields = fields;
+    if let Some(f) = fields.as_object_mut() {
+        f.insert("mime_type".into(), json!(mime));
+        f.insert("file_length".into(), json!(len));
+        f.insert("file_name".into(), json!(file_name));
+        f.insert("caption".into(), json!(caption));
+        f.insert("has_media".into(), json!(true));
+    }
+    Some(MediaDetails {
+        kind,
+        caption,
+        fields: json!({ "media": fields }),
+        mime_type: mime,
+        file_name,
+        file_length: len,
+        reference: only.encode_to_vec(),
+    })
+}
+
+/// An outgoing media message's content, before upload.
+#[derive(Debug, Clone, Default)]
+pub struct OutgoingMedia {
+    pub mime_type: String,
+    pub caption: Option<String>,
+    pub file_name: Option<String>,
+    pub seconds: Option<u32>,
+    pub ptt: bool,
+    pub view_once: bool,
+    pub animated: bool,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub waveform: Option<Vec<u8>>,
+    pub jpeg_thumbnail: Option<Vec<u8>>,
+    pub mentions: Vec<String>,
+}
+
+/// The message for uploaded media.
+pub fn media_message(kind: MediaKind, up: &UploadResponse, o: &OutgoingMedia) -> wa::Message {
+    let context = (!o.mentions.is_empty()).then(|| wa::ContextInfo {
+        mentioned_jid: o.mentions.clone(),
+        ..Default::default()
+    });
+    let context: whatsapp_rust::buffa::MessageField<wa::ContextInfo> = context.into();
+    let mut m = wa::Message::default();
+    let common = (
+        Some(up.url.clone()),
+        Some(up.direct_path.clone()),
+        Some(up.media_key.to_vec()),
+        Some(up.file_enc_sha256.to_vec()),
+        Some(up.file_sha256.to_vec()),
+        Some(up.file_length),
+        Some(up.media_key_timestamp),
+    );
+    let (url, direct_path, media_key, file_enc_sha256, file_sha256, file_length, key_ts) = common;
+    match kind {
+        MediaKind::Image => {
+            m.image_message = wa::message::ImageMessage {
+                url,
+                direct_path,
+                media_key,
+                file_enc_sha256,
+                file_sha256,
+                file_length,
+                media_key_timestamp: key_ts,
+                mimetype: Some(o.mime_type.clone()),
+                caption: o.caption.clone(),
+                width: o.width,
+                height: o.height,
+                jpeg_thumbnail: o.jpeg_thumbnail.clone(),
+                view_once: o.view_once.then_some(true),
+                context_info: context,
+                ..Default::default()
+            }
+            .into()
+        }
+        MediaKind::Video => {
+            m.video_message = wa::message::VideoMessage {
+                url,
+                direct_path,
+                media_key,
+                file_enc_sha256,
+                file_sha256,
+                file_length,
+                media_key_timestamp: key_ts,
+                mimetype: Some(o.mime_type.clone()),
+                caption: o.caption.clone(),
+                seconds: o.seconds,
+                width: o.width,
+                height: o.height,
+                jpeg_thumbnail: o.jpeg_thumbnail.clone(),
+                streaming_sidecar: up.streaming_sidecar.clone(),
+                view_once: o.view_once.then_some(true),
+                context_info: context,
+                ..Default::default()
+            }
+            .into()
+        }
+        MediaKind::Audio => {
+            m.audio_message = wa::message::AudioMessage {
+                url,
+                direct_path,
+                media_key,
+                file_enc_sha256,
+                file_sha256,
+                file_length,
+                media_key_timestamp: key_ts,
+                mimetype: Some(o.mime_type.clone()),
+                seconds: o.seconds,
+                ptt: Some(o.ptt),
+                waveform: o.waveform.clone(),
+                streaming_sidecar: up.streaming_sidecar.clone(),
+                view_once: o.view_once.then_some(true),
+                context_info: context,
+                ..Default::default()
+            }
+            .into()
+        }
+        MediaKind::Document => {
+            m.document_message = wa::message::DocumentMessage {
+                url,
+                direct_path,
+                media_key,
+                file_enc_sha256,
+                file_sha256,
+                file_length,
+                media_key_timestamp: key_ts,
+                mimetype: Some(o.mime_type.clone()),
+                caption: o.caption.clone(),
+                title: o.file_name.clone(),
+                file_name: o.file_name.clone(),
+                jpeg_thumbnail: o.jpeg_thumbnail.clone(),
+                context_info: context,
+                ..Default::default()
+            }
+            .into()
+        }
+        MediaKind::Sticker => {
+            m.sticker_message = wa::message::StickerMessage {
+                url,
+                direct_path,
+                media_key,
+                file_enc_sha256,
+                file_sha256,
+                file_length,
+                media_key_timestamp: key_ts,
+                mimetype: Some(o.mime_type.clone()),
+                width: o.width,
+                height: o.height,
+                is_animated: Some(o.animated),
+                context_info: context,
+                ..Default::default()
+            }
+            .into()
+        }
+    }
+    m
+}
+
+impl LiveDevice {
+    /// Encrypts and uploads media to WhatsApp's media servers.
+    pub async fn upload_media(
+        &self,
+        data: Vec<u8>,
+        kind: MediaKind,
+    ) -> Result<UploadResponse, RuntimeError> {
+        self.client
+            .upload(data, kind.media_type(), UploadOptions::new())
+            .await
+            .map_err(|e| RuntimeError::WhatsApp(format!("media upload failed: {e}")))
+    }
+
+    /// Encrypts a file into a temporary one and streams that to WhatsApp: memory stays flat
+    /// whatever the file's size.
+    pub async fn upload_media_file(
+        &self,
+        path: std::path::PathBuf,
+        kind: MediaKind,
+    ) -> Result<UploadResponse, RuntimeError> {
+        let media_type = kind.media_type();
+        let fail = |e: String| RuntimeError::WhatsApp(format!("media upload failed: {e}"));
+        let (encrypted, info) = tokio::task::spawn_blocking(move || {
+            let input = std::io::BufReader::new(std::fs::File::open(&path)?);
+            let out = tempfile::NamedTempFile::new()?;
+            let info = {
+                let mut writer = std::io::BufWriter::new(out.as_file());
+                let info = whatsapp_rust::wacore::upload::encrypt_media_streaming(
+                    input,
+                    &mut writer,
+                    media_type,
+                )
+                .map_err(std::io::Error::other)?;
+                std::io::Write::flush(&mut writer)?;
+                info
+            };
+            Ok::<_, std::io::Error>((out, info))
+        })
+        .await
+        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| fail(e.to_string()))?;
+        let len = encrypted
+            .as_file()
+            .metadata()
+            .map_err(|e| fail(e.to_string()))?
+            .len();
+        let source = FileSource {
+            path: encrypted.path().to_path_buf(),
+            len,
+        };
+        let result = self
+            .client
+            .upload_stream(source, info, media_type)
+            .await
+            .map_err(|e| fail(e.to_string()));
+        drop(encrypted);
+        result
+    }
+
+    /// Downloads and decrypts the media of a stored reference (see [`media_details`]).
+    pub async fn download_media(&self, reference: &[u8]) -> Result<Vec<u8>, RuntimeError> {
+        let message = wa::Message::decode_from_slice(reference)
+            .map_err(|e| RuntimeError::WhatsApp(format!("bad media reference: {e}")))?;
+        let (_, part) = media_of(&message)
+            .ok_or_else(|| RuntimeError::WhatsApp("the message holds no media".into()))?;
+        self.client
+            .download(part)
+            .await
+            .map_err(|e| RuntimeError::WhatsApp(format!("media download failed: {e}")))
+    }
+}
+
+/// An encrypted file to upload, read from any offset (a resumed upload).
+struct FileSource {
+    path: std::path::PathBuf,
+    len: u64,
+}
+
+impl whatsapp_rust::wacore::upload::UploadSource for FileSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn reader_from(&self, offset: u64) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        use std::io::Seek as _;
+        let mut f = std::fs::File::open(&self.path)?;
+        f.seek(std::io::SeekFrom::Start(offset))?;
+        Ok(Box::new(std::io::BufReader::new(f)))
+    }
+}

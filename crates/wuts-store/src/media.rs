@@ -1,0 +1,74 @@
+//! Media references of messages: what it takes to download and decrypt an image, video, audio,
+//! document or sticker again, whichever device of the tenant received it.
+
+use crate::{Store, StoreResult};
+use sqlx::Row;
+
+/// A message's media reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaRow {
+    pub device_id: String,
+    pub message_id: String,
+    /// `image`, `video`, `audio`, `document` or `sticker`.
+    pub media_type: String,
+    pub mime_type: Option<String>,
+    pub file_name: Option<String>,
+    pub file_length: Option<i64>,
+    /// The encoded WhatsApp message holding the media (keys, hashes, direct path).
+    pub reference: Vec<u8>,
+}
+
+const INSERT_MEDIA: &str = "INSERT INTO message_media (device_id, message_id, media_type, \
+     mime_type, file_name, file_length, reference) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (device_id, message_id) DO NOTHING";
+
+/// The insert of a media reference, bound.
+pub(crate) fn insert_media(
+    m: &MediaRow,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(INSERT_MEDIA)
+        .bind(&m.device_id)
+        .bind(&m.message_id)
+        .bind(&m.media_type)
+        .bind(&m.mime_type)
+        .bind(&m.file_name)
+        .bind(m.file_length)
+        .bind(&m.reference)
+}
+
+impl Store {
+    /// Keeps a media reference (of a message this gateway sent).
+    pub async fn insert_media(&self, m: &MediaRow) -> StoreResult<()> {
+        insert_media(m).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The media reference of message `message_id` on any device of the tenant, the newest
+    /// when several devices have it.
+    pub async fn media_in_tenant(
+        &self,
+        tenant_id: &str,
+        message_id: &str,
+    ) -> StoreResult<Option<MediaRow>> {
+        let row = sqlx::query(
+            "SELECT m.device_id, m.message_id, m.media_type, m.mime_type, m.file_name, \
+                    m.file_length, m.reference \
+             FROM message_media m JOIN devices d ON d.id = m.device_id \
+             WHERE d.tenant_id = $1 AND m.message_id = $2 \
+             ORDER BY d.created_at DESC LIMIT 1",
+        )
+        .bind(tenant_id)
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| MediaRow {
+            device_id: r.get(0),
+            message_id: r.get(1),
+            media_type: r.get(2),
+            mime_type: r.get(3),
+            file_name: r.get(4),
+            file_length: r.get(5),
+            reference: r.get(6),
+        }))
+    }
+}
