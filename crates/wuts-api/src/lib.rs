@@ -63,6 +63,7 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         .merge(sections::pairing::router())
         .merge(sections::messages::router())
         .merge(sections::send::router())
+        .merge(sections::media::router())
         .merge(sections::chats::router())
         .merge(sections::contacts::router())
         .merge(sections::stream::router())

@@ -6,6 +6,9 @@ mod auth;
 pub mod contacts;
 mod devices;
 pub mod instances;
+pub mod media;
+mod media_inspect;
+pub mod media_source;
 pub mod message_kinds;
 pub mod messages;
 mod password;
@@ -32,6 +35,10 @@ pub struct ServiceConfig {
     pub auth_cache_ttl: Duration,
     /// Accept plain-http webhook URLs (for receivers on a private network or in tests).
     pub webhook_allow_http: bool,
+    /// Let media URLs given by clients reach loopback and private addresses.
+    pub media_allow_private_urls: bool,
+    /// How long a media URL download may take (videos and documents get twice as long).
+    pub media_download_timeout: Duration,
     /// A master token given by the operator (environment or file); it wins over the stored one.
     pub master_token: Option<String>,
     /// How devices reach WhatsApp.
@@ -43,6 +50,8 @@ impl Default for ServiceConfig {
         Self {
             auth_cache_ttl: Duration::from_secs(60),
             webhook_allow_http: false,
+            media_allow_private_urls: false,
+            media_download_timeout: Duration::from_secs(30),
             master_token: None,
             runtime: wuts_device::RuntimeConfig {
                 restore_concurrency: 8,
@@ -60,6 +69,8 @@ pub struct Services {
     config: ServiceConfig,
     master_override: Option<TokenHash>,
     devices: wuts_device::DeviceManager,
+    /// Fetches media URLs given by clients.
+    media_http: reqwest::Client,
     /// Flips to true when the server starts shutting down (long-lived streams end then).
     closing: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -73,7 +84,9 @@ impl Services {
         let master_override = config.master_token.as_deref().map(TokenHash::of);
         let devices = wuts_device::DeviceManager::new(store.clone(), config.runtime.clone());
         let closing = std::sync::Arc::new(tokio::sync::watch::channel(false).0);
+        let media_http = media_source::http_client(config.media_allow_private_urls);
         Self {
+            media_http,
             store,
             cache,
             config,

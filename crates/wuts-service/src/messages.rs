@@ -75,7 +75,7 @@ pub fn recipient(field: &str, raw: &str) -> DomainResult<String> {
     Ok(format!("{}@s.whatsapp.net", normalize_phone(field, r)?))
 }
 
-fn seconds(field: &str, v: Option<f64>) -> DomainResult<f64> {
+pub(crate) fn seconds(field: &str, v: Option<f64>) -> DomainResult<f64> {
     match v {
         None => Ok(0.0),
         Some(s) if s.is_finite() && (0.0..=WAIT_MAX_SECS).contains(&s) => Ok(s),

@@ -43,32 +43,35 @@ impl Store {
         Ok(())
     }
 
-    /// The media reference of message `message_id` on any device of the tenant, the newest
-    /// when several devices have it.
+    /// The media references of message `message_id` on the devices of the tenant (the sender's
+    /// and the receivers' copies, when both are devices here), newest device first.
     pub async fn media_in_tenant(
         &self,
         tenant_id: &str,
         message_id: &str,
-    ) -> StoreResult<Option<MediaRow>> {
-        let row = sqlx::query(
+    ) -> StoreResult<Vec<MediaRow>> {
+        let rows = sqlx::query(
             "SELECT m.device_id, m.message_id, m.media_type, m.mime_type, m.file_name, \
                     m.file_length, m.reference \
              FROM message_media m JOIN devices d ON d.id = m.device_id \
              WHERE d.tenant_id = $1 AND m.message_id = $2 \
-             ORDER BY d.created_at DESC LIMIT 1",
+             ORDER BY d.created_at DESC LIMIT 16",
         )
         .bind(tenant_id)
         .bind(message_id)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        Ok(row.map(|r| MediaRow {
-            device_id: r.get(0),
-            message_id: r.get(1),
-            media_type: r.get(2),
-            mime_type: r.get(3),
-            file_name: r.get(4),
-            file_length: r.get(5),
-            reference: r.get(6),
-        }))
+        Ok(rows
+            .into_iter()
+            .map(|r| MediaRow {
+                device_id: r.get(0),
+                message_id: r.get(1),
+                media_type: r.get(2),
+                mime_type: r.get(3),
+                file_name: r.get(4),
+                file_length: r.get(5),
+                reference: r.get(6),
+            })
+            .collect())
     }
 }

@@ -30,6 +30,11 @@ pub struct Config {
     pub auth_cache_ttl_secs: u64,
     /// Accept plain-http webhook URLs.
     pub webhook_allow_http: bool,
+    /// Let media URLs given by clients reach loopback and private addresses (off: such URLs are
+    /// refused, so a client cannot make the gateway probe its own network).
+    pub media_allow_private_urls: bool,
+    /// Seconds a media URL download may take; videos and documents get twice as long.
+    pub media_download_timeout_secs: u64,
     /// WhatsApp's WebSocket endpoint; empty means the real one. For wa-sim:
     /// `ws://127.0.0.1:PORT/ws/chat` (needs a build with the `sim` feature).
     pub whatsapp_url: String,
@@ -56,6 +61,8 @@ impl Default for Config {
             cors_origins: String::new(),
             auth_cache_ttl_secs: 60,
             webhook_allow_http: false,
+            media_allow_private_urls: false,
+            media_download_timeout_secs: 30,
             whatsapp_url: String::new(),
             whatsapp_version: String::new(),
             restore_concurrency: 8,

@@ -18,6 +18,8 @@ pub async fn services(cfg: &Config) -> anyhow::Result<Services> {
         ServiceConfig {
             auth_cache_ttl: Duration::from_secs(cfg.auth_cache_ttl_secs),
             webhook_allow_http: cfg.webhook_allow_http,
+            media_allow_private_urls: cfg.media_allow_private_urls,
+            media_download_timeout: Duration::from_secs(cfg.media_download_timeout_secs.max(1)),
             master_token: cfg.master_token.clone().filter(|t| !t.is_empty()),
             runtime: wuts_device::RuntimeConfig {
                 whatsapp_url: Some(cfg.whatsapp_url.clone()).filter(|u| !u.trim().is_empty()),

@@ -2,102 +2,13 @@
 
 mod common;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode as AxStatus};
-use common::{Backend, TestApp};
+use axum::http::HeaderMap;
+use common::wa::{gateway, pair, Receiver};
+use common::Backend;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wa_sim::SimServer;
-
-/// A receiver that records every request and answers from a script (then 200).
-#[derive(Clone, Default)]
-struct Receiver {
-    seen: Arc<Mutex<Vec<(HeaderMap, String)>>>,
-    script: Arc<Mutex<Vec<u16>>>,
-}
-
-impl Receiver {
-    async fn start(script: Vec<u16>) -> (Self, String) {
-        let r = Receiver {
-            seen: Default::default(),
-            script: Arc::new(Mutex::new(script)),
-        };
-        let app = axum::Router::new()
-            .route(
-                "/hook",
-                axum::routing::post(
-                    |State(r): State<Receiver>, headers: HeaderMap, body: String| async move {
-                        r.seen.lock().unwrap().push((headers, body));
-                        let mut s = r.script.lock().unwrap();
-                        let code = if s.is_empty() { 200 } else { s.remove(0) };
-                        AxStatus::from_u16(code).unwrap()
-                    },
-                ),
-            )
-            .with_state(r.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (r, url)
-    }
-
-    fn requests(&self) -> Vec<(HeaderMap, Value)> {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(h, b)| (h.clone(), serde_json::from_str(b).unwrap()))
-            .collect()
-    }
-
-    fn raw(&self) -> Vec<(HeaderMap, String)> {
-        self.seen.lock().unwrap().clone()
-    }
-
-    async fn until(
-        &self,
-        what: &str,
-        pred: impl Fn(&[(HeaderMap, Value)]) -> bool,
-    ) -> Vec<(HeaderMap, Value)> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let r = self.requests();
-            if pred(&r) {
-                return r;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}: {:?}",
-                r.iter().map(|x| x.1["event"].clone()).collect::<Vec<_>>()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-async fn gateway(b: Backend, sim: &SimServer) -> TestApp {
-    let url = sim.ws_url();
-    TestApp::start_with(b, move |c| {
-        c.whatsapp_url = url;
-        c.whatsapp_version = "2.3000.1030000000".into();
-        c.webhook_retry_base_ms = 50;
-    })
-    .await
-}
-
-async fn pair(app: &TestApp, sim: &SimServer, token: &str, phone: &str) {
-    let (st, qr) = app.get("/qr", token).await;
-    assert_eq!(st, StatusCode::OK, "{qr}");
-    let res = reqwest::Client::new()
-        .post(format!("{}/admin/scan-qr", sim.http_url()))
-        .json(&json!({"qr": qr["data"]["qr_code"], "phone": phone}))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success());
-}
 
 both_backends!(
     signed_events_in_order,

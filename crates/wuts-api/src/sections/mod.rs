@@ -3,6 +3,7 @@
 pub mod chats;
 pub mod contacts;
 pub mod instances;
+pub mod media;
 pub mod messages;
 pub mod ops;
 pub mod pairing;

@@ -2,6 +2,8 @@
 //! (a temporary SQLite file, or a fresh PostgreSQL database), driven over real HTTP.
 #![allow(dead_code)]
 
+pub mod wa;
+
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;

@@ -1,0 +1,363 @@
+//! WUTS "messages": the media sends (image, video, audio, document, sticker) and
+//! `GET /messages/{id}/media`.
+
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{Auth, Json, Path, Query};
+use crate::AppState;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use wuts_core::time::rfc3339;
+use wuts_core::Principal;
+use wuts_service::media::{MediaKind, MediaRequest, SentMedia};
+
+/// Media sends carry base64 bodies: a 64 MB video is about 86 MB of JSON.
+pub const MEDIA_BODY_LIMIT: usize = 160 * 1024 * 1024;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(send_image))
+        .routes(routes!(send_video))
+        .routes(routes!(send_audio))
+        .routes(routes!(send_document))
+        .routes(routes!(send_sticker))
+        .layer(DefaultBodyLimit::max(MEDIA_BODY_LIMIT))
+        .routes(routes!(message_media))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeviceQuery {
+    device_id: Option<String>,
+}
+
+/// The standard send answer, with the kind's metadata.
+#[derive(Serialize, ToSchema)]
+pub struct MediaSendResponse {
+    success: bool,
+    message_id: String,
+    timestamp: String,
+    status: &'static str,
+    chat_jid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_animated: Option<bool>,
+    /// `device_id`, `user_id`, `processing_time_ms`, `sent_at` and the kind's fields
+    /// (`image_size_bytes`, `image_format`, `download_time_ms`, `upload_time_ms`, ...).
+    #[schema(value_type = Object)]
+    metadata: Value,
+}
+
+fn respond(kind: MediaKind, m: SentMedia, caller: &Principal) -> MediaSendResponse {
+    let k = kind.as_str();
+    let format = m
+        .mime_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let mut metadata = json!({
+        "device_id": m.sent.device.id,
+        "user_id": caller.user_id,
+        "processing_time_ms": m.sent.processing_ms,
+        "sent_at": rfc3339(m.sent.sent_at),
+        "download_time_ms": m.download_ms,
+        "upload_time_ms": m.upload_ms,
+        format!("{k}_size_bytes"): m.size_bytes,
+        "mime_type": m.mime_type,
+        "async_processing": false,
+    });
+    let extra = match kind {
+        MediaKind::Image => json!({"image_format": format, "view_once_enabled": m.view_once}),
+        MediaKind::Video => json!({"video_format": format, "video_duration_seconds": m.seconds,
+            "was_converted": false, "has_custom_thumbnail": m.has_thumbnail,
+            "view_once_enabled": m.view_once}),
+        MediaKind::Audio => {
+            json!({"audio_duration_seconds": m.seconds, "conversion_applied": false,
+            "original_format": format, "ptt_enabled": m.ptt, "waveform_generated": m.waveform})
+        }
+        MediaKind::Document => json!({"file_name": m.file_name}),
+        MediaKind::Sticker => json!({"is_animated": m.animated}),
+    };
+    if let (Some(a), Value::Object(b)) = (metadata.as_object_mut(), extra) {
+        a.extend(b);
+    }
+    MediaSendResponse {
+        success: true,
+        message_id: m.sent.message_id,
+        timestamp: rfc3339(m.sent.sent_at),
+        status: "sent",
+        chat_jid: m.sent.chat_jid,
+        message: (kind == MediaKind::Sticker).then(|| "Sticker sent successfully".to_string()),
+        is_animated: (kind == MediaKind::Sticker).then_some(m.animated),
+        metadata,
+    }
+}
+
+async fn send(
+    s: &AppState,
+    p: &Principal,
+    device_id: Option<&str>,
+    recipient_field: &str,
+    to: &str,
+    kind: MediaKind,
+    r: MediaRequest,
+) -> ApiResult<axum::Json<MediaSendResponse>> {
+    let sent = s
+        .services
+        .send_media(p, device_id, recipient_field, to, kind, r)
+        .await?;
+    Ok(axum::Json(respond(kind, sent, p)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ImageRequest {
+    #[serde(default)]
+    number: String,
+    /// Base64, optionally as a data URI. Exactly one of `image` and `image_url`.
+    image: Option<String>,
+    image_url: Option<String>,
+    caption: Option<String>,
+    delay: Option<f64>,
+    #[serde(default, rename = "viewOnce")]
+    view_once: bool,
+    #[serde(default, alias = "mentioned")]
+    mentions: Vec<String>,
+    device_id: Option<String>,
+}
+
+/// Sends an image (JPEG, PNG or WebP; at most 16 MB).
+#[utoipa::path(post, path = "/send/image", tag = "messages", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = ImageRequest,
+    responses((status = 200, body = MediaSendResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn send_image(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<ImageRequest>,
+) -> ApiResult<axum::Json<MediaSendResponse>> {
+    let device_id = q.device_id.or(b.device_id);
+    let r = MediaRequest {
+        data: b.image,
+        url: b.image_url,
+        caption: b.caption,
+        view_once: b.view_once,
+        mentions: b.mentions,
+        delay: b.delay,
+        ..Default::default()
+    };
+    let kind = MediaKind::Image;
+    send(&s, &p, device_id.as_deref(), "number", &b.number, kind, r).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VideoRequest {
+    #[serde(default)]
+    number: String,
+    video: Option<String>,
+    video_url: Option<String>,
+    caption: Option<String>,
+    seconds: Option<u32>,
+    #[serde(default, rename = "viewOnce")]
+    view_once: bool,
+    /// Accepted; thumbnails are only sent when given (`thumbnail`).
+    #[serde(rename = "generateThumbnail")]
+    #[allow(dead_code)]
+    generate_thumbnail: Option<bool>,
+    /// A JPEG thumbnail, base64.
+    thumbnail: Option<String>,
+    /// Accepted; this gateway does not convert video (see docs/compat.md).
+    #[serde(rename = "convertToMP4")]
+    #[allow(dead_code)]
+    convert_to_mp4: Option<bool>,
+    delay: Option<f64>,
+    #[serde(default, alias = "mentioned")]
+    mentions: Vec<String>,
+    device_id: Option<String>,
+}
+
+/// Sends a video (MP4, 3GPP or QuickTime; at most 64 MB), streamed to WhatsApp from a URL.
+#[utoipa::path(post, path = "/send/video", tag = "messages", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = VideoRequest,
+    responses((status = 200, body = MediaSendResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn send_video(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<VideoRequest>,
+) -> ApiResult<axum::Json<MediaSendResponse>> {
+    let device_id = q.device_id.or(b.device_id);
+    let r = MediaRequest {
+        data: b.video,
+        url: b.video_url,
+        caption: b.caption,
+        seconds: b.seconds,
+        view_once: b.view_once,
+        thumbnail: b.thumbnail,
+        mentions: b.mentions,
+        delay: b.delay,
+        ..Default::default()
+    };
+    let kind = MediaKind::Video;
+    send(&s, &p, device_id.as_deref(), "number", &b.number, kind, r).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AudioRequest {
+    #[serde(default)]
+    number: String,
+    audio: Option<String>,
+    audio_url: Option<String>,
+    /// A voice note: must be Ogg Opus; its duration and waveform are computed.
+    #[serde(default)]
+    ptt: bool,
+    #[serde(default, rename = "viewOnce")]
+    view_once: bool,
+    delay: Option<f64>,
+    #[serde(default, alias = "mentioned")]
+    mentions: Vec<String>,
+    device_id: Option<String>,
+}
+
+/// Sends audio or a voice note (Ogg Opus, MP3, M4A/AAC or AMR; at most 16 MB).
+#[utoipa::path(post, path = "/send/audio", tag = "messages", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = AudioRequest,
+    responses((status = 200, body = MediaSendResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn send_audio(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<AudioRequest>,
+) -> ApiResult<axum::Json<MediaSendResponse>> {
+    let device_id = q.device_id.or(b.device_id);
+    let r = MediaRequest {
+        data: b.audio,
+        url: b.audio_url,
+        ptt: b.ptt,
+        view_once: b.view_once,
+        mentions: b.mentions,
+        delay: b.delay,
+        ..Default::default()
+    };
+    let kind = MediaKind::Audio;
+    send(&s, &p, device_id.as_deref(), "number", &b.number, kind, r).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DocumentRequest {
+    #[serde(default)]
+    number: String,
+    document: Option<String>,
+    document_url: Option<String>,
+    mime_type: Option<String>,
+    /// Required with `document_url`.
+    file_name: Option<String>,
+    caption: Option<String>,
+    thumbnail: Option<String>,
+    delay: Option<f64>,
+    #[serde(default, alias = "mentioned")]
+    mentions: Vec<String>,
+    device_id: Option<String>,
+}
+
+/// Sends a document (any type; at most 100 MB).
+#[utoipa::path(post, path = "/send/document", tag = "messages", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = DocumentRequest,
+    responses((status = 200, body = MediaSendResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn send_document(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<DocumentRequest>,
+) -> ApiResult<axum::Json<MediaSendResponse>> {
+    let device_id = q.device_id.or(b.device_id);
+    let r = MediaRequest {
+        data: b.document,
+        url: b.document_url,
+        mime_type: b.mime_type,
+        file_name: b.file_name,
+        caption: b.caption,
+        thumbnail: b.thumbnail,
+        mentions: b.mentions,
+        delay: b.delay,
+        ..Default::default()
+    };
+    let kind = MediaKind::Document;
+    send(&s, &p, device_id.as_deref(), "number", &b.number, kind, r).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StickerRequest {
+    #[serde(default)]
+    to: String,
+    sticker: Option<String>,
+    sticker_url: Option<String>,
+    is_animated: Option<bool>,
+    device_id: Option<String>,
+}
+
+/// Sends a sticker (WebP, at most 500 KB; animation detected unless flagged).
+#[utoipa::path(post, path = "/send/sticker", tag = "messages", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = StickerRequest,
+    responses((status = 200, body = MediaSendResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn send_sticker(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<StickerRequest>,
+) -> ApiResult<axum::Json<MediaSendResponse>> {
+    let device_id = q.device_id.or(b.device_id);
+    let r = MediaRequest {
+        data: b.sticker,
+        url: b.sticker_url,
+        animated: b.is_animated,
+        ..Default::default()
+    };
+    let kind = MediaKind::Sticker;
+    send(&s, &p, device_id.as_deref(), "to", &b.to, kind, r).await
+}
+
+/// Downloads and decrypts the media of a message any device of the tenant (that the caller
+/// may use) received or sent.
+#[utoipa::path(get, path = "/messages/{id}/media", tag = "messages", security(("bearerAuth" = [])),
+    params(("id" = String, Path, description = "The message id")),
+    responses((status = 200, description = "The media bytes", content_type = "application/octet-stream"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn message_media(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let file = s.services.message_media(&p, &id).await?;
+    let mut headers = vec![(axum::http::header::CONTENT_TYPE, file.mime_type)];
+    if let Some(name) = file.file_name {
+        let safe: String = name
+            .chars()
+            .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
+            .collect();
+        headers.push((
+            axum::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{safe}\""),
+        ));
+    }
+    let headers: Vec<(axum::http::HeaderName, axum::http::HeaderValue)> = headers
+        .into_iter()
+        .filter_map(|(k, v)| axum::http::HeaderValue::from_str(&v).ok().map(|v| (k, v)))
+        .collect();
+    let mut response = file.bytes.into_response();
+    response.headers_mut().extend(headers);
+    Ok(response)
+}

@@ -1,0 +1,351 @@
+//! Media messages: sending images, videos, audio, documents and stickers from base64 or a URL,
+//! and downloading the media of a message again.
+
+use crate::media_inspect as inspect;
+use crate::media_source::{self, Fetched, Limits, MediaBytes};
+use crate::message_kinds::{SentKind, FIELD_MAX};
+use crate::messages::recipient;
+use crate::Services;
+use std::time::Duration;
+use wuts_core::error::DomainResult;
+use wuts_core::{time, DomainError, Principal};
+pub use wuts_device::media::MediaKind;
+use wuts_device::media::{media_message, OutgoingMedia};
+
+/// Stickers WhatsApp accepts: WebP, at most 500 KB.
+pub const STICKER_MAX: u64 = 500 * 1024;
+
+/// The largest file of each kind.
+pub fn max_bytes_of(kind: MediaKind) -> u64 {
+    const MB: u64 = 1024 * 1024;
+    match kind {
+        MediaKind::Image | MediaKind::Audio => 16 * MB,
+        MediaKind::Video => 64 * MB,
+        MediaKind::Document => 100 * MB,
+        MediaKind::Sticker => STICKER_MAX,
+    }
+}
+
+/// A media send as the API received it.
+#[derive(Debug, Clone, Default)]
+pub struct MediaRequest {
+    /// Base64 or a data URI.
+    pub data: Option<String>,
+    pub url: Option<String>,
+    pub caption: Option<String>,
+    pub file_name: Option<String>,
+    pub mime_type: Option<String>,
+    pub seconds: Option<u32>,
+    pub ptt: bool,
+    pub view_once: bool,
+    /// Stickers: flagged by the caller; detected when absent.
+    pub animated: Option<bool>,
+    /// A JPEG thumbnail, base64.
+    pub thumbnail: Option<String>,
+    pub mentions: Vec<String>,
+    /// Seconds to wait before sending.
+    pub delay: Option<f64>,
+}
+
+/// What a media send answers beyond the common fields.
+pub struct SentMedia {
+    pub sent: SentKind,
+    pub size_bytes: u64,
+    pub mime_type: String,
+    pub download_ms: i64,
+    pub upload_ms: i64,
+    pub seconds: Option<u32>,
+    pub file_name: Option<String>,
+    pub animated: bool,
+    pub waveform: bool,
+    pub has_thumbnail: bool,
+    pub view_once: bool,
+    pub ptt: bool,
+}
+
+/// Downloaded media of a message.
+pub struct MediaFile {
+    pub bytes: Vec<u8>,
+    pub mime_type: String,
+    pub file_name: Option<String>,
+}
+
+/// MIME types each kind takes (documents take any).
+fn accepted(kind: MediaKind, mime: &str) -> bool {
+    let m = mime.split(';').next().unwrap_or("").trim();
+    match kind {
+        MediaKind::Image => matches!(m, "image/jpeg" | "image/png" | "image/webp"),
+        MediaKind::Video => matches!(m, "video/mp4" | "video/3gpp" | "video/quicktime"),
+        MediaKind::Audio => matches!(
+            m,
+            "audio/ogg"
+                | "audio/opus"
+                | "audio/mpeg"
+                | "audio/mp4"
+                | "audio/aac"
+                | "audio/amr"
+                | "audio/x-m4a"
+                | "audio/m4a"
+        ),
+        MediaKind::Sticker => m == "image/webp",
+        MediaKind::Document => !m.is_empty(),
+    }
+}
+
+fn too_long(field: &str, v: &Option<String>) -> DomainResult<()> {
+    match v {
+        Some(s) if s.chars().count() > FIELD_MAX => Err(DomainError::field(
+            field,
+            format!("at most {FIELD_MAX} characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl Services {
+    /// The HTTP client for media URLs (private addresses only when the operator allows them).
+    fn media_http(&self) -> &reqwest::Client {
+        &self.media_http
+    }
+
+    /// Sends a media message of `kind`; `field` is the name of the base64 field (`image`, …).
+    pub async fn send_media(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        recipient_field: &str,
+        to: &str,
+        kind: MediaKind,
+        r: MediaRequest,
+    ) -> DomainResult<SentMedia> {
+        let started = time::now_millis();
+        let field = kind.as_str();
+        let url_field = format!("{field}_url");
+        let to = recipient(recipient_field, to)?;
+        let data = r.data.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let url = r.url.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if data.is_some() == url.is_some() {
+            return Err(DomainError::field(
+                field,
+                format!("exactly one of {field} and {url_field} is required"),
+            ));
+        }
+        too_long("caption", &r.caption)?;
+        let delay = crate::messages::seconds("delay", r.delay)?;
+        too_long("file_name", &r.file_name)?;
+        if kind == MediaKind::Document && url.is_some() && r.file_name.is_none() {
+            return Err(DomainError::field(
+                "file_name",
+                "is required when document_url is used",
+            ));
+        }
+        let thumbnail = match r.thumbnail.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(t) => Some(
+                media_source::from_base64("thumbnail", t, 256 * 1024)?
+                    .bytes
+                    .into_vec()
+                    .map_err(|e| DomainError::Internal(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let max_bytes = max_bytes_of(kind);
+        // Videos and documents get twice the download time (WUTS: 30 s, 60 s for video).
+        let timeout = match kind {
+            MediaKind::Video | MediaKind::Document => self.config.media_download_timeout * 2,
+            _ => self.config.media_download_timeout,
+        };
+        let device = self.resolve_device(caller, device_id).await?;
+        let fetched: Fetched = match (data, url) {
+            (Some(d), _) => media_source::from_base64(field, d, max_bytes)?,
+            (_, Some(u)) => {
+                let limits = Limits {
+                    max_bytes,
+                    timeout,
+                    allow_private: self.config.media_allow_private_urls,
+                };
+                media_source::from_url(self.media_http(), &url_field, u, limits).await?
+            }
+            _ => unreachable!("exactly one source, checked above"),
+        };
+        let head = fetched
+            .bytes
+            .head()
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        // The content decides; a declared type is used when the content says nothing.
+        let mime = inspect::sniff(&head)
+            .or(r.mime_type.clone().filter(|_| kind == MediaKind::Document))
+            .or(fetched.declared_mime.clone())
+            .or(r.mime_type.clone())
+            .unwrap_or_else(|| "application/octet-stream".into());
+        let source_field = if data.is_some() { field } else { &url_field };
+        if !accepted(kind, &mime) {
+            return Err(DomainError::field(
+                source_field,
+                format!("{mime} is not a supported {field} format"),
+            ));
+        }
+        if kind == MediaKind::Audio && r.ptt && !inspect::is_opus(&mime) {
+            return Err(DomainError::field(
+                source_field,
+                "voice notes (ptt) must be Ogg Opus; this gateway does not convert audio",
+            ));
+        }
+        let size_bytes = fetched.bytes.len();
+        let mut out = OutgoingMedia {
+            mime_type: mime.clone(),
+            caption: r.caption.clone().filter(|c| !c.is_empty()),
+            file_name: r.file_name.clone(),
+            seconds: r.seconds,
+            ptt: r.ptt,
+            view_once: r.view_once,
+            jpeg_thumbnail: thumbnail.clone(),
+            mentions: r.mentions.clone(),
+            ..Default::default()
+        };
+        let live = self.connected_device(&device).await?;
+        let upload_started = time::now_millis();
+        let uploaded = match fetched.bytes {
+            MediaBytes::Memory(bytes) => {
+                match kind {
+                    MediaKind::Image | MediaKind::Sticker => {
+                        let b = bytes.clone();
+                        if let Ok(Some((w, h, t))) =
+                            tokio::task::spawn_blocking(move || inspect::image_facts(&b)).await
+                        {
+                            out.width = Some(w);
+                            out.height = Some(h);
+                            if kind == MediaKind::Image && out.jpeg_thumbnail.is_none() {
+                                out.jpeg_thumbnail = Some(t);
+                            }
+                        }
+                        if kind == MediaKind::Sticker {
+                            out.animated =
+                                r.animated.unwrap_or_else(|| inspect::webp_animated(&bytes));
+                        }
+                    }
+                    MediaKind::Audio if inspect::is_opus(&mime) => {
+                        if let Some((secs, wave)) = inspect::opus_facts(&bytes) {
+                            out.seconds = out.seconds.or(Some(secs));
+                            if r.ptt {
+                                out.waveform = Some(wave);
+                            }
+                        }
+                    }
+                    MediaKind::Video => out.seconds = out.seconds.or(inspect::mp4_seconds(&bytes)),
+                    _ => {}
+                }
+                live.upload_media(bytes, kind).await
+            }
+            MediaBytes::File(file, _) => {
+                if kind == MediaKind::Video && out.seconds.is_none() {
+                    out.seconds = inspect::mp4_seconds(&head);
+                }
+                let path = file.path().to_path_buf();
+                let result = live.upload_media_file(path, kind).await;
+                drop(file);
+                result
+            }
+        }
+        .map_err(|e| DomainError::Unavailable(e.to_string()))?;
+        let upload_ms = time::now_millis() - upload_started;
+        let message = media_message(kind, &uploaded, &out);
+        let extra = serde_json::json!({"media": {"mime_type": mime, "file_length": size_bytes,
+            "file_name": out.file_name, "caption": out.caption, "seconds": out.seconds,
+            "ptt": (kind == MediaKind::Audio).then_some(r.ptt), "view_once": r.view_once,
+            "has_media": true}});
+        let reference = wuts_device::media::media_details(&message).map(|d| d.reference);
+        if delay > 0.0 {
+            tokio::time::sleep(Duration::from_secs_f64(delay)).await;
+        }
+        let delivered = self
+            .deliver(
+                &device,
+                &live,
+                &to,
+                message,
+                field,
+                out.caption.clone(),
+                extra,
+            )
+            .await?;
+        if let Some(reference) = reference {
+            self.store
+                .insert_media(&wuts_store::media::MediaRow {
+                    device_id: device.id.clone(),
+                    message_id: delivered.message_id.clone(),
+                    media_type: field.to_string(),
+                    mime_type: Some(mime.clone()),
+                    file_name: out.file_name.clone(),
+                    file_length: i64::try_from(size_bytes).ok(),
+                    reference,
+                })
+                .await?;
+        }
+        Ok(SentMedia {
+            sent: SentKind {
+                device,
+                message_id: delivered.message_id,
+                chat_jid: to,
+                sent_at: delivered.sent_at,
+                processing_ms: delivered.sent_at - started,
+            },
+            size_bytes,
+            mime_type: mime,
+            download_ms: fetched.download_ms,
+            upload_ms,
+            seconds: out.seconds,
+            file_name: out.file_name,
+            animated: out.animated,
+            waveform: out.waveform.is_some(),
+            has_thumbnail: out.jpeg_thumbnail.is_some(),
+            view_once: r.view_once,
+            ptt: r.ptt,
+        })
+    }
+
+    /// The media of message `message_id`, received or sent by any device of the caller's tenant
+    /// the caller may use, downloaded from WhatsApp and decrypted.
+    pub async fn message_media(
+        &self,
+        caller: &Principal,
+        message_id: &str,
+    ) -> DomainResult<MediaFile> {
+        let rows = self
+            .store
+            .media_in_tenant(&caller.tenant_id, message_id)
+            .await?;
+        // The copy on a device the caller may use (a user sees their own devices only).
+        let mut refused = None;
+        let mut found = None;
+        for row in rows {
+            match self.resolve_device(caller, Some(&row.device_id)).await {
+                Ok(device) => {
+                    found = Some((row, device));
+                    break;
+                }
+                Err(e) => refused = refused.or(Some(e)),
+            }
+        }
+        let (row, device) = match (found, refused) {
+            (Some(f), _) => f,
+            (None, Some(e)) => return Err(e),
+            (None, None) => {
+                return Err(DomainError::NotFound(
+                    "no media message with this id".into(),
+                ))
+            }
+        };
+        let live = self.connected_device(&device).await?;
+        let bytes = live
+            .download_media(&row.reference)
+            .await
+            .map_err(|e| DomainError::Unavailable(e.to_string()))?;
+        Ok(MediaFile {
+            bytes,
+            mime_type: row
+                .mime_type
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            file_name: row.file_name,
+        })
+    }
+}
