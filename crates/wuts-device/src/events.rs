@@ -136,6 +136,9 @@ fn kind_of(m: &wa::Message) -> (&'static str, Option<String>, Value) {
     if let Some(md) = crate::media::media_details(m) {
         return (md.kind.as_str(), md.caption, md.fields);
     }
+    if let Some(b) = crate::business::business_kind(m) {
+        return b;
+    }
     if let Some(l) = m.location_message.as_option() {
         return (
             "location",

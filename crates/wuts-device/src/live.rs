@@ -206,6 +206,9 @@ impl LiveDevice {
         if timer > 0 {
             options = options.with_ephemeral_expiration(timer);
         }
+        if let Some(biz) = list_biz_node(&message) {
+            options = options.with_extra_stanza_nodes(vec![biz]);
+        }
         self.client
             .send_message_with_options(to, message, options)
             .await
@@ -491,4 +494,21 @@ impl whatsapp_rust::InboundDurabilityHook for Durable {
         .await?;
         Ok(())
     }
+}
+
+/// List messages render only with the business node WhatsApp Web adds to them
+/// (`<biz><list type="product_list" v="2"/></biz>`); whatsapp-rust adds the one of interactive
+/// (native-flow) messages itself.
+fn list_biz_node(
+    message: &whatsapp_rust::waproto::whatsapp::Message,
+) -> Option<whatsapp_rust::wacore_binary::Node> {
+    message.list_message.as_option()?;
+    Some(
+        whatsapp_rust::NodeBuilder::new("biz")
+            .children([whatsapp_rust::NodeBuilder::new("list")
+                .attr("type", "product_list")
+                .attr("v", "2")
+                .build()])
+            .build(),
+    )
 }

@@ -6,6 +6,7 @@ mod auth;
 pub mod contacts;
 mod devices;
 pub mod instances;
+pub mod interactive;
 pub mod media;
 mod media_inspect;
 pub mod media_source;

@@ -303,6 +303,71 @@ impl Services {
         })
     }
 
+    /// An image given as base64 or URL (`field` and `{field}_url` in errors), uploaded through
+    /// the device: the image part of a template header or a product card.
+    pub(crate) async fn image_part(
+        &self,
+        device: &wuts_core::Device,
+        field: &str,
+        data: Option<&str>,
+        url: Option<&str>,
+    ) -> DomainResult<wuts_device::wa::message::ImageMessage> {
+        let url_field = format!("{field}_url");
+        let max_bytes = max_bytes_of(MediaKind::Image);
+        let fetched = match (
+            data.map(str::trim).filter(|s| !s.is_empty()),
+            url.map(str::trim).filter(|s| !s.is_empty()),
+        ) {
+            (Some(d), None) => media_source::from_base64(field, d, max_bytes)?,
+            (None, Some(u)) => {
+                let limits = Limits {
+                    max_bytes,
+                    timeout: self.config.media_download_timeout,
+                    allow_private: self.config.media_allow_private_urls,
+                };
+                media_source::from_url(self.media_http(), &url_field, u, limits).await?
+            }
+            _ => {
+                return Err(DomainError::field(
+                    field,
+                    format!("exactly one of {field} and {url_field} is required"),
+                ))
+            }
+        };
+        let bytes = fetched
+            .bytes
+            .into_vec()
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let mime = inspect::sniff(&bytes).unwrap_or_default();
+        if !accepted(MediaKind::Image, &mime) {
+            return Err(DomainError::field(
+                field,
+                "must be a JPEG, PNG or WebP image",
+            ));
+        }
+        let live = self.connected_device(device).await?;
+        let b = bytes.clone();
+        let facts = tokio::task::spawn_blocking(move || inspect::image_facts(&b))
+            .await
+            .ok()
+            .flatten();
+        let mut out = OutgoingMedia {
+            mime_type: mime,
+            ..Default::default()
+        };
+        if let Some((w, h, t)) = facts {
+            out.width = Some(w);
+            out.height = Some(h);
+            out.jpeg_thumbnail = Some(t);
+        }
+        let uploaded = live
+            .upload_media(bytes, MediaKind::Image)
+            .await
+            .map_err(|e| DomainError::Unavailable(e.to_string()))?;
+        let message = media_message(MediaKind::Image, &uploaded, &out);
+        Ok(message.image_message.into_option().unwrap_or_default())
+    }
+
     /// The media of message `message_id`, received or sent by any device of the caller's tenant
     /// the caller may use, downloaded from WhatsApp and decrypted.
     pub async fn message_media(

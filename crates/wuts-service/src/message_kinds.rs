@@ -134,7 +134,7 @@ fn vcard(c: &ContactCard, digits: &str) -> String {
 impl Services {
     /// Resolves the caller's connected device and sends `message` to `to`.
     #[allow(clippy::too_many_arguments)]
-    async fn send_kind(
+    pub(crate) async fn send_kind(
         &self,
         caller: &Principal,
         device_id: Option<&str>,

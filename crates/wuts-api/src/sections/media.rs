@@ -3,12 +3,13 @@
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Auth, Json, Path, Query};
+use crate::sections::send::DeviceQuery;
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
 use wuts_core::Principal;
@@ -26,12 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_sticker))
         .layer(DefaultBodyLimit::max(MEDIA_BODY_LIMIT))
         .routes(routes!(message_media))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DeviceQuery {
-    device_id: Option<String>,
 }
 
 /// The standard send answer, with the kind's metadata.

@@ -1,5 +1,6 @@
 //! One module per WUTS documentation section.
 
+pub mod business;
 pub mod chats;
 pub mod contacts;
 pub mod instances;

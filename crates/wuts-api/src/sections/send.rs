@@ -26,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeviceQuery {
-    device_id: Option<String>,
+    pub(crate) device_id: Option<String>,
 }
 
 /// `{success, message_id, timestamp, message}`, as WUTS answers these sends.
@@ -45,7 +45,7 @@ pub struct KindResponse {
     multiple_choice: Option<bool>,
 }
 
-fn kind_response(sent: SentKind, message: &'static str) -> KindResponse {
+pub(crate) fn kind_response(sent: SentKind, message: &'static str) -> KindResponse {
     KindResponse {
         success: true,
         message_id: sent.message_id,

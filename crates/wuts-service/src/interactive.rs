@@ -1,0 +1,704 @@
+//! Business and interactive messages: quick-reply buttons and the reply to them, single-select
+//! lists and the reply to them, hydrated templates, product cards and catalogue lists.
+
+use crate::message_kinds::{SentKind, FIELD_MAX};
+use crate::messages::recipient;
+use crate::Services;
+use serde_json::json;
+use wuts_core::error::DomainResult;
+use wuts_core::{DomainError, Principal};
+use wuts_device::wa;
+
+/// At most this many buttons (buttons messages and templates).
+pub const BUTTONS_MAX: usize = 3;
+/// Catalogue lists: sections, products per section, products in all.
+pub const CATALOG_SECTIONS_MAX: usize = 10;
+pub const CATALOG_SECTION_PRODUCTS_MAX: usize = 30;
+pub const CATALOG_PRODUCTS_MAX: usize = 100;
+/// Single-select lists: sections and rows in all (WhatsApp's limits).
+pub const LIST_SECTIONS_MAX: usize = 10;
+pub const LIST_ROWS_MAX: usize = 10;
+
+/// A quick-reply button.
+#[derive(Debug, Clone, Default)]
+pub struct Button {
+    pub id: String,
+    pub display_text: String,
+}
+
+/// The message a response answers.
+#[derive(Debug, Clone, Default)]
+pub struct QuotedRef {
+    pub message_id: String,
+    pub participant: String,
+    pub body: Option<String>,
+}
+
+/// A row of a single-select list.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub title: String,
+    pub rows: Vec<Row>,
+}
+
+/// A template button: quick reply, URL or call.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateButton {
+    pub kind: String,
+    pub text: String,
+    pub id: Option<String>,
+    pub url: Option<String>,
+    pub phone_number: Option<String>,
+}
+
+/// A template: body, optional footer, header (text or image) and buttons.
+#[derive(Debug, Clone, Default)]
+pub struct Template {
+    /// Seconds to wait before sending.
+    pub delay: Option<f64>,
+    pub body: String,
+    pub footer: Option<String>,
+    pub header_type: Option<String>,
+    pub header_text: Option<String>,
+    pub header_image: Option<String>,
+    pub header_image_url: Option<String>,
+    pub buttons: Vec<TemplateButton>,
+}
+
+/// A product card.
+#[derive(Debug, Clone, Default)]
+pub struct Product {
+    /// Seconds to wait before sending.
+    pub delay: Option<f64>,
+    pub business_owner_jid: String,
+    pub product_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub currency_code: Option<String>,
+    pub price_amount_1000: Option<i64>,
+    pub sale_price_amount_1000: Option<i64>,
+    pub retailer_id: Option<String>,
+    pub url: Option<String>,
+    pub image: Option<String>,
+    pub image_url: Option<String>,
+    pub image_count: Option<u32>,
+    pub body: Option<String>,
+    pub footer: Option<String>,
+}
+
+/// A catalogue list.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// Seconds to wait before sending.
+    pub delay: Option<f64>,
+    pub business_owner_jid: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub footer: Option<String>,
+    pub button_text: String,
+    pub sections: Vec<(String, Vec<String>)>,
+    pub header_product_id: Option<String>,
+    pub thumbnail: Option<String>,
+}
+
+/// Waits `secs` seconds (a send's `delay`).
+async fn pause(secs: f64) {
+    if secs > 0.0 {
+        tokio::time::sleep(std::time::Duration::from_secs_f64(secs)).await;
+    }
+}
+
+fn text(field: &str, v: &str, max: usize) -> DomainResult<String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(DomainError::field(field, "is required"));
+    }
+    if v.chars().count() > max {
+        return Err(DomainError::field(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn optional(field: &str, v: &Option<String>, max: usize) -> DomainResult<Option<String>> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => text(field, s, max).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The reply context of a response message.
+fn quoted_context(q: &QuotedRef) -> DomainResult<wa::ContextInfo> {
+    let id = text("quoted.message_id", &q.message_id, 128)?;
+    let participant = q.participant.trim();
+    if participant.is_empty() {
+        return Err(DomainError::field(
+            "quoted.participant",
+            "invalid quoted participant JID: empty input",
+        ));
+    }
+    let participant = recipient("quoted.participant", participant)?;
+    Ok(wa::ContextInfo {
+        stanza_id: Some(id),
+        participant: Some(participant),
+        quoted_message: q
+            .body
+            .clone()
+            .map(|b| wa::Message {
+                conversation: Some(b),
+                ..Default::default()
+            })
+            .into(),
+        ..Default::default()
+    })
+}
+
+impl Services {
+    /// Up to three native quick-reply buttons under a text.
+    pub async fn send_buttons(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        message: &str,
+        footer: &Option<String>,
+        buttons: &[Button],
+    ) -> DomainResult<SentKind> {
+        use wa::message::interactive_message as im;
+        let to = recipient("to", to)?;
+        let body = text("message", message, FIELD_MAX)?;
+        let footer = optional("footer", footer, 60)?;
+        if buttons.is_empty() || buttons.len() > BUTTONS_MAX {
+            return Err(DomainError::field(
+                "buttons",
+                format!("between 1 and {BUTTONS_MAX} buttons"),
+            ));
+        }
+        let mut native = Vec::new();
+        for (i, b) in buttons.iter().enumerate() {
+            let id = text(&format!("buttons[{i}].id"), &b.id, 256)?;
+            let label = text(&format!("buttons[{i}].display_text"), &b.display_text, 20)?;
+            native.push(im::native_flow_message::NativeFlowButton {
+                name: Some("quick_reply".into()),
+                button_params_json: Some(json!({"display_text": label, "id": id}).to_string()),
+                ..Default::default()
+            });
+        }
+        let message = wa::Message {
+            interactive_message: wa::message::InteractiveMessage {
+                body: im::Body {
+                    text: Some(body.clone()),
+                    ..Default::default()
+                }
+                .into(),
+                footer: footer
+                    .clone()
+                    .map(|f| im::Footer {
+                        text: Some(f),
+                        ..Default::default()
+                    })
+                    .into(),
+                interactive_message: Some(im::InteractiveMessage::NativeFlowMessage(Box::new(
+                    im::NativeFlowMessage {
+                        buttons: native,
+                        message_version: Some(1),
+                        ..Default::default()
+                    },
+                ))),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let extra = json!({"buttons": buttons.iter().map(|b| json!({"id": b.id, "display_text": b.display_text})).collect::<Vec<_>>(), "footer": footer});
+        self.send_kind(
+            caller,
+            device_id,
+            &to,
+            message,
+            "buttons",
+            Some(body),
+            extra,
+        )
+        .await
+    }
+
+    /// The reply WhatsApp sends when a user taps a button.
+    pub async fn send_buttons_response(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        selected_id: &str,
+        selected_text: &str,
+        quoted: &QuotedRef,
+    ) -> DomainResult<SentKind> {
+        use wa::message::buttons_response_message as br;
+        let to = recipient("to", to)?;
+        let id = text("selected_button_id", selected_id, 256)?;
+        let label = text("selected_display_text", selected_text, FIELD_MAX)?;
+        let context = quoted_context(quoted)?;
+        let message = wa::Message {
+            buttons_response_message: wa::message::ButtonsResponseMessage {
+                selected_button_id: Some(id.clone()),
+                r#type: Some(br::Type::DISPLAY_TEXT),
+                response: Some(br::Response::SelectedDisplayText(label.clone())),
+                context_info: context.into(),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let extra = json!({"selected_button_id": id, "quoted_message_id": quoted.message_id});
+        self.send_kind(
+            caller,
+            device_id,
+            &to,
+            message,
+            "buttons_response",
+            Some(label),
+            extra,
+        )
+        .await
+    }
+
+    /// A single-select list menu.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_list(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        title: &str,
+        body: &str,
+        footer: &Option<String>,
+        button_text: &str,
+        sections: &[Section],
+    ) -> DomainResult<SentKind> {
+        use wa::message::list_message as lm;
+        let to = recipient("to", to)?;
+        let title = text("title", title, 60)?;
+        let body = text("body", body, FIELD_MAX)?;
+        let footer = optional("footer", footer, 60)?;
+        let button = text("button_text", button_text, 20)?;
+        if sections.is_empty() || sections.len() > LIST_SECTIONS_MAX {
+            return Err(DomainError::field(
+                "sections",
+                format!("between 1 and {LIST_SECTIONS_MAX} sections"),
+            ));
+        }
+        let rows: usize = sections.iter().map(|s| s.rows.len()).sum();
+        if rows == 0 || rows > LIST_ROWS_MAX {
+            return Err(DomainError::field(
+                "sections",
+                format!("between 1 and {LIST_ROWS_MAX} rows in all"),
+            ));
+        }
+        let mut built = Vec::new();
+        for (i, s) in sections.iter().enumerate() {
+            let mut section_rows = Vec::new();
+            for (j, r) in s.rows.iter().enumerate() {
+                let f = format!("sections[{i}].rows[{j}]");
+                section_rows.push(lm::Row {
+                    row_id: Some(text(&format!("{f}.id"), &r.id, 200)?),
+                    title: Some(text(&format!("{f}.title"), &r.title, 24)?),
+                    description: optional(&format!("{f}.description"), &r.description, 72)?,
+                    ..Default::default()
+                });
+            }
+            built.push(lm::Section {
+                title: optional(&format!("sections[{i}].title"), &Some(s.title.clone()), 24)?,
+                rows: section_rows,
+                ..Default::default()
+            });
+        }
+        let message = wa::Message {
+            list_message: wa::message::ListMessage {
+                title: Some(title.clone()),
+                description: Some(body.clone()),
+                button_text: Some(button.clone()),
+                footer_text: footer.clone(),
+                list_type: Some(lm::ListType::SINGLE_SELECT),
+                sections: built,
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let extra = json!({"list": {"title": title, "button_text": button, "sections": sections.len(), "rows": rows}});
+        self.send_kind(caller, device_id, &to, message, "list", Some(body), extra)
+            .await
+    }
+
+    /// The reply WhatsApp sends when a user picks a list row.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_list_response(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        selected_row_id: &str,
+        title: &str,
+        description: &Option<String>,
+        quoted: &QuotedRef,
+    ) -> DomainResult<SentKind> {
+        use wa::message::list_response_message as lr;
+        let to = recipient("to", to)?;
+        let row = text("selected_row_id", selected_row_id, 200)?;
+        let title = text("title", title, FIELD_MAX)?;
+        let description = optional("description", description, FIELD_MAX)?;
+        let context = quoted_context(quoted)?;
+        let message = wa::Message {
+            list_response_message: wa::message::ListResponseMessage {
+                title: Some(title.clone()),
+                description,
+                list_type: Some(lr::ListType::SINGLE_SELECT),
+                single_select_reply: lr::SingleSelectReply {
+                    selected_row_id: Some(row.clone()),
+                    ..Default::default()
+                }
+                .into(),
+                context_info: context.into(),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let extra = json!({"selected_row_id": row, "quoted_message_id": quoted.message_id});
+        self.send_kind(
+            caller,
+            device_id,
+            &to,
+            message,
+            "list_response",
+            Some(title),
+            extra,
+        )
+        .await
+    }
+
+    /// A hydrated four-row template: header (text or image), body, footer, up to three buttons.
+    pub async fn send_template(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        t: &Template,
+    ) -> DomainResult<SentKind> {
+        use wa::hydrated_template_button as hb;
+        use wa::message::template_message as tm;
+        let to = recipient("number", to)?;
+        let body = text("body", &t.body, FIELD_MAX)?;
+        let delay = crate::messages::seconds("delay", t.delay)?;
+        let footer = optional("footer", &t.footer, 60)?;
+        if t.buttons.len() > BUTTONS_MAX {
+            return Err(DomainError::field(
+                "buttons",
+                format!("at most {BUTTONS_MAX} buttons"),
+            ));
+        }
+        let mut buttons = Vec::new();
+        for (i, b) in t.buttons.iter().enumerate() {
+            let f = format!("buttons[{i}]");
+            let label = text(&format!("{f}.text"), &b.text, 25)?;
+            let button = match b.kind.as_str() {
+                "quick_reply" => {
+                    hb::HydratedButton::QuickReplyButton(Box::new(hb::HydratedQuickReplyButton {
+                        display_text: Some(label),
+                        id: Some(text(
+                            &format!("{f}.id"),
+                            b.id.as_deref().unwrap_or(""),
+                            256,
+                        )?),
+                        ..Default::default()
+                    }))
+                }
+                "url" => {
+                    let url = text(&format!("{f}.url"), b.url.as_deref().unwrap_or(""), 2000)?;
+                    if !(url.starts_with("https://") || url.starts_with("http://")) {
+                        return Err(DomainError::field(
+                            &format!("{f}.url"),
+                            "must be an http(s) URL",
+                        ));
+                    }
+                    hb::HydratedButton::UrlButton(Box::new(hb::HydratedURLButton {
+                        display_text: Some(label),
+                        url: Some(url),
+                        ..Default::default()
+                    }))
+                }
+                "call" => {
+                    let phone = text(
+                        &format!("{f}.phone_number"),
+                        b.phone_number.as_deref().unwrap_or(""),
+                        20,
+                    )?;
+                    hb::HydratedButton::CallButton(Box::new(hb::HydratedCallButton {
+                        display_text: Some(label),
+                        phone_number: Some(phone),
+                        ..Default::default()
+                    }))
+                }
+                _ => {
+                    return Err(DomainError::field(
+                        &format!("{f}.type"),
+                        "must be quick_reply, url or call",
+                    ))
+                }
+            };
+            buttons.push(wa::HydratedTemplateButton {
+                index: Some(i as u32),
+                hydrated_button: Some(button),
+                ..Default::default()
+            });
+        }
+        let device = self.resolve_device(caller, device_id).await?;
+        let title = match t.header_type.as_deref() {
+            None | Some("") => None,
+            Some("text") => Some(tm::hydrated_four_row_template::Title::HydratedTitleText(
+                text("header.text", t.header_text.as_deref().unwrap_or(""), 60)?,
+            )),
+            Some("image") => {
+                let image = self
+                    .image_part(
+                        &device,
+                        "header.image",
+                        t.header_image.as_deref(),
+                        t.header_image_url.as_deref(),
+                    )
+                    .await?;
+                Some(tm::hydrated_four_row_template::Title::ImageMessage(
+                    Box::new(image),
+                ))
+            }
+            Some(_) => return Err(DomainError::field("header.type", "must be text or image")),
+        };
+        let hydrated = tm::HydratedFourRowTemplate {
+            hydrated_content_text: Some(body.clone()),
+            hydrated_footer_text: footer.clone(),
+            hydrated_buttons: buttons,
+            title,
+            ..Default::default()
+        };
+        let message = wa::Message {
+            template_message: wa::message::TemplateMessage {
+                hydrated_template: hydrated.clone().into(),
+                format: Some(tm::Format::HydratedFourRowTemplate(Box::new(hydrated))),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let extra = json!({"template": {"footer": footer, "buttons": t.buttons.len(),
+            "header_type": t.header_type}});
+        pause(delay).await;
+        self.send_kind(
+            caller,
+            Some(&device.id),
+            &to,
+            message,
+            "template",
+            Some(body),
+            extra,
+        )
+        .await
+    }
+
+    /// A product card, its image uploaded to WhatsApp.
+    pub async fn send_product(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        p: &Product,
+    ) -> DomainResult<SentKind> {
+        let to = recipient("number", to)?;
+        let delay = crate::messages::seconds("delay", p.delay)?;
+        let owner = recipient("business_owner_jid", &p.business_owner_jid)?;
+        let product_id = text("product.product_id", &p.product_id, 128)?;
+        let title = text("product.title", &p.title, 200)?;
+        let description = optional("product.description", &p.description, FIELD_MAX)?;
+        let body = optional("body", &p.body, FIELD_MAX)?;
+        let footer = optional("footer", &p.footer, 60)?;
+        if let Some(c) = &p.currency_code {
+            if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(DomainError::field(
+                    "product.currency_code",
+                    "an ISO 4217 code such as USD",
+                ));
+            }
+        }
+        for (f, v) in [
+            ("product.price_amount_1000", p.price_amount_1000),
+            ("product.sale_price_amount_1000", p.sale_price_amount_1000),
+        ] {
+            if v.is_some_and(|v| v < 0) {
+                return Err(DomainError::field(f, "must be 0 or more"));
+            }
+        }
+        let device = self.resolve_device(caller, device_id).await?;
+        let image = if p.image.is_some() || p.image_url.is_some() {
+            Some(
+                self.image_part(
+                    &device,
+                    "product.product_image",
+                    p.image.as_deref(),
+                    p.image_url.as_deref(),
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        let message = wa::Message {
+            product_message: wa::message::ProductMessage {
+                product: wa::message::product_message::ProductSnapshot {
+                    product_image: image.into(),
+                    product_id: Some(product_id.clone()),
+                    title: Some(title.clone()),
+                    description,
+                    currency_code: p.currency_code.clone(),
+                    price_amount1000: p.price_amount_1000,
+                    sale_price_amount1000: p.sale_price_amount_1000,
+                    retailer_id: p.retailer_id.clone(),
+                    url: p.url.clone(),
+                    product_image_count: p.image_count,
+                    ..Default::default()
+                }
+                .into(),
+                business_owner_jid: Some(owner.clone()),
+                body,
+                footer,
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let extra = json!({"product": {"product_id": product_id, "title": title,
+            "business_owner_jid": owner, "currency_code": p.currency_code,
+            "price_amount_1000": p.price_amount_1000}});
+        pause(delay).await;
+        self.send_kind(
+            caller,
+            Some(&device.id),
+            &to,
+            message,
+            "product",
+            Some(title),
+            extra,
+        )
+        .await
+    }
+
+    /// A multi-section product list from a business catalogue.
+    pub async fn send_catalog(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        to: &str,
+        c: &Catalog,
+    ) -> DomainResult<SentKind> {
+        use wa::message::list_message as lm;
+        let to = recipient("number", to)?;
+        let delay = crate::messages::seconds("delay", c.delay)?;
+        let owner = recipient("business_owner_jid", &c.business_owner_jid)?;
+        let title = text("title", &c.title, 60)?;
+        let description = optional("description", &c.description, FIELD_MAX)?;
+        let footer = optional("footer", &c.footer, 60)?;
+        let button = text("button_text", &c.button_text, 20)?;
+        if c.sections.is_empty() || c.sections.len() > CATALOG_SECTIONS_MAX {
+            return Err(DomainError::field(
+                "sections",
+                format!("between 1 and {CATALOG_SECTIONS_MAX} sections"),
+            ));
+        }
+        let mut total = 0;
+        let mut sections = Vec::new();
+        for (i, (name, ids)) in c.sections.iter().enumerate() {
+            if ids.is_empty() || ids.len() > CATALOG_SECTION_PRODUCTS_MAX {
+                return Err(DomainError::field(
+                    &format!("sections[{i}].product_ids"),
+                    format!("between 1 and {CATALOG_SECTION_PRODUCTS_MAX} products"),
+                ));
+            }
+            total += ids.len();
+            let mut products = Vec::new();
+            for (j, id) in ids.iter().enumerate() {
+                products.push(lm::Product {
+                    product_id: Some(text(&format!("sections[{i}].product_ids[{j}]"), id, 128)?),
+                    ..Default::default()
+                });
+            }
+            sections.push(lm::ProductSection {
+                title: Some(text(&format!("sections[{i}].title"), name, 24)?),
+                products,
+                ..Default::default()
+            });
+        }
+        if total > CATALOG_PRODUCTS_MAX {
+            return Err(DomainError::field(
+                "sections",
+                format!("at most {CATALOG_PRODUCTS_MAX} products in all"),
+            ));
+        }
+        let thumbnail = match c.thumbnail.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(t) => Some(
+                crate::media_source::from_base64("thumbnail", t, 256 * 1024)?
+                    .bytes
+                    .into_vec()
+                    .map_err(|e| DomainError::Internal(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let header_product = c
+            .header_product_id
+            .clone()
+            .or_else(|| c.sections[0].1.first().cloned());
+        let message = wa::Message {
+            list_message: wa::message::ListMessage {
+                title: Some(title.clone()),
+                description: description.clone(),
+                button_text: Some(button),
+                footer_text: footer,
+                list_type: Some(lm::ListType::PRODUCT_LIST),
+                product_list_info: lm::ProductListInfo {
+                    product_sections: sections,
+                    header_image: lm::ProductListHeaderImage {
+                        product_id: header_product,
+                        jpeg_thumbnail: thumbnail,
+                        ..Default::default()
+                    }
+                    .into(),
+                    business_owner_jid: Some(owner.clone()),
+                    ..Default::default()
+                }
+                .into(),
+                ..Default::default()
+            }
+            .into(),
+            ..Default::default()
+        };
+        let extra = json!({"catalog": {"title": title, "business_owner_jid": owner,
+            "sections": c.sections.len(), "products": total}});
+        pause(delay).await;
+        self.send_kind(
+            caller,
+            device_id,
+            &to,
+            message,
+            "catalog",
+            Some(title),
+            extra,
+        )
+        .await
+    }
+}
