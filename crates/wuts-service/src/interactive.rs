@@ -1,6 +1,9 @@
 //! Business and interactive messages: quick-reply buttons and the reply to them, single-select
 //! lists and the reply to them, hydrated templates, product cards and catalogue lists.
 
+// Protobuf literals keep `..Default::default()` so new schema fields need no edit here.
+#![allow(clippy::needless_update)]
+
 use crate::message_kinds::{SentKind, FIELD_MAX};
 use crate::messages::recipient;
 use crate::Services;
