@@ -23,6 +23,7 @@ pub fn router() -> Router<Arc<Sim>> {
         .route("/admin/app-state", post(phone_app_state))
         .route("/admin/groups", post(create_group))
         .route("/admin/groups/{id}", get(group))
+        .route("/admin/history", post(phone_history))
         .route("/admin/drop", post(drop_connection))
         .route("/admin/unlink", post(unlink_device))
 }
@@ -127,6 +128,27 @@ struct SendReq {
 }
 
 /// The phone of `from` sends `text` to `to` (a number or JID).
+#[derive(Deserialize)]
+struct HistoryReq {
+    phone: String,
+    /// The chat's JID (`<digits>@s.whatsapp.net` or a group's).
+    chat: String,
+    messages: Vec<crate::phone_history::HistoryMessage>,
+}
+
+/// Gives the phone older messages of a chat (as if exchanged before the simulator knew of them):
+/// it answers history requests from them.
+async fn phone_history(State(sim): State<Arc<Sim>>, Json(r): Json<HistoryReq>) -> Response {
+    if !sim.lock().accounts.contains_key(&r.phone) {
+        return error(StatusCode::NOT_FOUND, "no such account");
+    }
+    let n = r.messages.len();
+    for m in r.messages {
+        crate::phone_history::remember(&sim, &r.phone, &r.chat, m);
+    }
+    Json(json!({"stored": n})).into_response()
+}
+
 async fn phone_send(State(sim): State<Arc<Sim>>, Json(r): Json<SendReq>) -> Response {
     let (from, to) = (number(&r.from), number(&r.to));
     if !phone_ok(&from) || !phone_ok(&to) {

@@ -16,6 +16,7 @@ pub mod media;
 pub mod noise;
 mod phone;
 pub mod phone_app_state;
+pub mod phone_history;
 mod proto;
 pub mod state;
 mod transport;
@@ -42,6 +43,9 @@ impl SimServer {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let sim = Arc::new(Sim::new());
+        let (phone_tx, phone_rx) = tokio::sync::mpsc::unbounded_channel();
+        sim.lock().phone_inbox = Some(phone_tx);
+        tokio::spawn(phone_history::run(sim.clone(), phone_rx));
         let _ = sim.http_host.set(addr.to_string());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = router(sim.clone());

@@ -181,6 +181,45 @@ async fn encrypt_for(
         .build())
 }
 
+/// Decrypts what `phone`'s own companion `device` sent its phone over their session (an `<enc
+/// type="msg">`; a pre-key message cannot be read: the phone publishes no pre-keys).
+pub async fn decrypt_from_own_device(
+    sim: &Arc<Sim>,
+    phone: &str,
+    device: u16,
+    enc: &wacore_binary::Node,
+) -> anyhow::Result<wa::Message> {
+    use wacore::libsignal::protocol::{message_decrypt_signal, SignalMessage};
+    let kind = enc.attrs().optional_string("type").map(|s| s.to_string());
+    if kind.as_deref() != Some("msg") {
+        anyhow::bail!("the phone reads only session messages, not {kind:?}");
+    }
+    let Some(wacore_binary::NodeContent::Bytes(bytes)) = &enc.content else {
+        anyhow::bail!("enc without bytes");
+    };
+    let signal = sim
+        .lock()
+        .accounts
+        .get(phone)
+        .ok_or_else(|| anyhow::anyhow!("no account {phone}"))?
+        .phone_signal
+        .clone();
+    let address = ProtocolAddress::new(phone, DeviceId::from(device as u32));
+    let message = SignalMessage::try_from(bytes.as_slice())?;
+    let mut guard = signal.lock().await;
+    let PhoneSignal { identity, sessions } = &mut *guard;
+    let result = message_decrypt_signal(
+        &message,
+        &address,
+        sessions,
+        identity,
+        &mut rand::make_rng::<rand::rngs::StdRng>(),
+    )
+    .await?;
+    let plain = wacore::messages::MessageUtils::unpad_message_ref(&result.plaintext, 2)?;
+    Ok(wa::Message::decode_from_slice(plain)?)
+}
+
 fn message_id() -> String {
     format!("3EB0{:016X}", rand::random::<u64>())
 }
@@ -262,6 +301,20 @@ pub async fn send_text(sim: &Arc<Sim>, from: &str, to: &str, text: &str) -> anyh
             .children([enc])
             .build();
         crate::proto::messages::deliver(&mut sim.lock(), from, d, node);
+    }
+    let now = now_secs();
+    for (phone, chat, from_me) in [(from, to, true), (to, from, false)] {
+        crate::phone_history::remember(
+            sim,
+            phone,
+            &format!("{chat}@s.whatsapp.net"),
+            crate::phone_history::HistoryMessage {
+                id: id.clone(),
+                from_me,
+                text: text.to_string(),
+                timestamp: now,
+            },
+        );
     }
     let mut inner = sim.lock();
     if let Some(a) = inner.accounts.get_mut(from) {

@@ -120,6 +120,9 @@ pub struct Account {
     pub picture: Option<(String, Vec<u8>)>,
     /// Receipts the phone (device 0) received, oldest first.
     pub phone_receipts: Vec<ReceiptDump>,
+    /// The chats' history as the phone keeps it (what it answers history requests from), by
+    /// chat JID, oldest first.
+    pub history: BTreeMap<String, Vec<crate::phone_history::HistoryMessage>>,
 }
 
 /// A receipt as the phone saw it.
@@ -175,6 +178,7 @@ impl Account {
             presence_subscribers: Default::default(),
             picture: None,
             phone_receipts: Vec::new(),
+            history: BTreeMap::new(),
         }
     }
 
@@ -236,6 +240,8 @@ pub struct Inner {
     /// Groups by id (the user part of `<id>@g.us`).
     pub groups: std::collections::BTreeMap<String, Group>,
     next_group: u64,
+    /// Messages for the phones (device 0) to read, handed to the phone task.
+    pub phone_inbox: Option<tokio::sync::mpsc::UnboundedSender<(String, Node)>>,
 }
 
 /// A group: its subject, members (phones) and disappearing timer.

@@ -128,7 +128,7 @@ pub(crate) fn message_event(
 }
 
 /// A message's type as WUTS names it, its text (when it has one) and the fields of its kind.
-fn kind_of(m: &wa::Message) -> (&'static str, Option<String>, Value) {
+pub(crate) fn kind_of(m: &wa::Message) -> (&'static str, Option<String>, Value) {
     use wa::message::protocol_message::Type as P;
     if let Some(text) = text_of(m) {
         return ("text", Some(text), json!({}));

@@ -248,6 +248,67 @@ impl LiveDevice {
             .map_err(|e| RuntimeError::WhatsApp(e.to_string()))
     }
 
+    /// Sends retry receipts: the sender's device sends these messages again.
+    pub async fn send_retry(
+        &self,
+        chat: &whatsapp_rust::Jid,
+        sender: Option<&whatsapp_rust::Jid>,
+        ids: &[String],
+    ) -> Result<(), RuntimeError> {
+        use whatsapp_rust::NodeBuilder;
+        let registration = self
+            .client
+            .persistence_manager()
+            .get_device_snapshot()
+            .registration_id
+            .to_be_bytes()
+            .to_vec();
+        let now = time::now_millis() / 1000;
+        for id in ids {
+            let mut b = NodeBuilder::new("receipt")
+                .attr("to", chat)
+                .attr("id", id.as_str())
+                .attr("type", "retry");
+            if let Some(sender) = sender {
+                b = b.attr("participant", sender);
+            }
+            let node = b
+                .children(vec![
+                    NodeBuilder::new("retry")
+                        .attr("v", "1")
+                        .attr("id", id.as_str())
+                        .attr("t", now)
+                        .attr("count", "1")
+                        .build(),
+                    NodeBuilder::new("registration")
+                        .bytes(registration.clone())
+                        .build(),
+                ])
+                .build();
+            self.client
+                .send_node(node)
+                .await
+                .map_err(|e| RuntimeError::WhatsApp(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Asks the phone for the messages of `chat` older than the one named; they arrive as a
+    /// history sync. Answers the request's id.
+    pub async fn request_history(
+        &self,
+        chat: &whatsapp_rust::Jid,
+        oldest_id: &str,
+        oldest_from_me: bool,
+        oldest_ms: i64,
+        count: i32,
+    ) -> Result<String, RuntimeError> {
+        self.client
+            .fetch_message_history(chat, oldest_id, oldest_from_me, oldest_ms, count)
+            .await
+            .map_err(|e| RuntimeError::WhatsApp(e.to_string()))
+    }
+
     /// Asks WhatsApp for a pair code for `phone`.
     pub async fn pair_code(&self, phone: &str) -> Result<String, RuntimeError> {
         let options = whatsapp_rust::pair_code::PairCodeOptions {

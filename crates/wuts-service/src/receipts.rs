@@ -15,6 +15,8 @@ pub const RECEIPT_IDS_MAX: usize = 1000;
 pub enum ReceiptSend {
     Delivered,
     Read,
+    /// Asks the sender's device to send the message again (it could not be decrypted).
+    Retry,
 }
 
 impl ReceiptSend {
@@ -22,6 +24,7 @@ impl ReceiptSend {
         match self {
             Self::Delivered => "delivered",
             Self::Read => "read",
+            Self::Retry => "retry",
         }
     }
 }
@@ -119,6 +122,7 @@ impl Services {
         let sent = match kind {
             ReceiptSend::Delivered => live.send_delivered(&chat, sender.as_ref(), &ids).await,
             ReceiptSend::Read => live.send_read(&chat, sender.as_ref(), &ids).await,
+            ReceiptSend::Retry => live.send_retry(&chat, sender.as_ref(), &ids).await,
         };
         sent.map_err(|e| DomainError::Unavailable(format!("failed to send receipt: {e}")))?;
         let at = match (kind, req.timestamp) {
@@ -131,6 +135,83 @@ impl Services {
             sender_jid,
             message_ids: ids,
             at,
+        })
+    }
+}
+
+/// An on-demand history request.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryRequest {
+    pub chat_jid: String,
+    pub last_message_id: String,
+    pub last_message_from_me: bool,
+    /// Unix seconds.
+    pub last_message_timestamp: Option<i64>,
+    pub count: Option<i64>,
+}
+
+/// What a history request answers.
+pub struct HistoryRequested {
+    pub chat_jid: String,
+    pub count: i64,
+    pub request_id: String,
+}
+
+/// At most this many messages per history request (as WhatsApp's phones answer).
+pub const HISTORY_COUNT_MAX: i64 = 50;
+
+impl Services {
+    /// Asks the device's phone for the messages of a chat older than the one named; they arrive
+    /// later as the `history.sync` event.
+    pub async fn request_history(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+        req: HistoryRequest,
+    ) -> DomainResult<HistoryRequested> {
+        let chat_jid = recipient("chat_jid", &req.chat_jid)?;
+        let last_id = req.last_message_id.trim().to_string();
+        if last_id.is_empty() || last_id.len() > 128 {
+            return Err(DomainError::field(
+                "last_message_id",
+                "is required (at most 128 characters)",
+            ));
+        }
+        let ts = match req.last_message_timestamp {
+            Some(t) if t > 0 => t,
+            _ => {
+                return Err(DomainError::field(
+                    "last_message_timestamp",
+                    "is required, in unix seconds",
+                ))
+            }
+        };
+        let count = req.count.unwrap_or(HISTORY_COUNT_MAX);
+        if !(1..=HISTORY_COUNT_MAX).contains(&count) {
+            return Err(DomainError::field(
+                "count",
+                format!("must be 1 to {HISTORY_COUNT_MAX}"),
+            ));
+        }
+        let device = self.resolve_device(caller, device_id).await?;
+        let live = self.connected_device(&device).await?;
+        let chat = chat_jid
+            .parse::<wuts_device::Jid>()
+            .map_err(|_| DomainError::field("chat_jid", "invalid JID"))?;
+        let request_id = live
+            .request_history(
+                &chat,
+                &last_id,
+                req.last_message_from_me,
+                ts * 1000,
+                count as i32,
+            )
+            .await
+            .map_err(|e| DomainError::Unavailable(format!("history request failed: {e}")))?;
+        Ok(HistoryRequested {
+            chat_jid,
+            count,
+            request_id,
         })
     }
 }

@@ -22,6 +22,13 @@ fn phone_of(inner: &Inner, user: &str, is_lid: bool) -> Option<String> {
 /// does not read ciphertext yet: it keeps the receipts it gets (for the admin API) and drops
 /// the rest.
 pub(crate) fn deliver(inner: &mut Inner, phone: &str, device: u16, node: Node) {
+    if device == 0 && node.tag == "message" {
+        // The phone reads what its own companions send it (peer requests).
+        if let Some(tx) = &inner.phone_inbox {
+            let _ = tx.send((phone.to_string(), node));
+        }
+        return;
+    }
     if device == 0 {
         if node.tag == "receipt" {
             if let Some(a) = inner.accounts.get_mut(phone) {

@@ -17,6 +17,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(message_status))
         .routes(routes!(mark_delivered))
         .routes(routes!(mark_read))
+        .routes(routes!(request_retry))
+        .routes(routes!(request_history))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -267,4 +269,80 @@ async fn mark_read(
     Json(b): Json<ReceiptBody>,
 ) -> ApiResult<axum::Json<ReceiptResponse>> {
     receipts(s, p, id, q, b, ReceiptSend::Read).await
+}
+
+/// Sends retry receipts, asking the sender's device to send messages again that this device
+/// could not decrypt.
+#[utoipa::path(post, path = "/messages/{id}/retry", tag = "messages", security(("bearerAuth" = [])),
+    params(("id" = String, Path, description = "message id"), DeviceQuery), request_body = ReceiptBody,
+    responses((status = 200, body = ReceiptResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn request_retry(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<ReceiptBody>,
+) -> ApiResult<axum::Json<ReceiptResponse>> {
+    receipts(s, p, id, q, b, ReceiptSend::Retry).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HistoryRequestBody {
+    #[serde(default)]
+    chat_jid: String,
+    /// The oldest message the caller has of the chat: history before it is asked for.
+    #[serde(default)]
+    last_message_id: String,
+    #[serde(default)]
+    last_message_from_me: bool,
+    /// Unix seconds.
+    last_message_timestamp: Option<i64>,
+    /// Messages wanted (1-50; default 50).
+    count: Option<i64>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryRequestResponse {
+    success: bool,
+    message: String,
+    chat_jid: String,
+    requested_count: i64,
+    request_id: String,
+}
+
+/// Asks the phone for older messages of one chat; they arrive as the `history.sync` event.
+#[utoipa::path(post, path = "/messages/history/request", tag = "messages", security(("bearerAuth" = [])),
+    params(DeviceQuery), request_body = HistoryRequestBody,
+    responses((status = 200, body = HistoryRequestResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn request_history(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+    Json(b): Json<HistoryRequestBody>,
+) -> ApiResult<axum::Json<HistoryRequestResponse>> {
+    let device_id = q.device_id.or(b.device_id);
+    let req = wuts_service::receipts::HistoryRequest {
+        chat_jid: b.chat_jid,
+        last_message_id: b.last_message_id,
+        last_message_from_me: b.last_message_from_me,
+        last_message_timestamp: b.last_message_timestamp,
+        count: b.count,
+    };
+    let r = s
+        .services
+        .request_history(&p, device_id.as_deref(), req)
+        .await?;
+    Ok(axum::Json(HistoryRequestResponse {
+        success: true,
+        message: format!(
+            "History sync requested for {}; the messages arrive as the history.sync event",
+            r.chat_jid
+        ),
+        chat_jid: r.chat_jid,
+        requested_count: r.count,
+        request_id: r.request_id,
+    }))
 }
