@@ -24,6 +24,8 @@ pub fn router() -> Router<Arc<Sim>> {
         .route("/admin/groups", post(create_group))
         .route("/admin/groups/{id}", get(group))
         .route("/admin/history", post(phone_history))
+        .route("/admin/send-image", post(phone_send_image))
+        .route("/admin/media/expire", post(expire_media))
         .route("/admin/drop", post(drop_connection))
         .route("/admin/unlink", post(unlink_device))
 }
@@ -128,6 +130,51 @@ struct SendReq {
 }
 
 /// The phone of `from` sends `text` to `to` (a number or JID).
+#[derive(Deserialize)]
+struct SendImageReq {
+    from: String,
+    to: String,
+    /// The image, base64.
+    image: String,
+    #[serde(default = "jpeg")]
+    mime: String,
+    caption: Option<String>,
+}
+
+fn jpeg() -> String {
+    "image/jpeg".into()
+}
+
+/// The phone of `from` sends an image to `to`; answers its message id and direct path.
+async fn phone_send_image(State(sim): State<Arc<Sim>>, Json(r): Json<SendImageReq>) -> Response {
+    use base64::Engine as _;
+    let (from, to) = (number(&r.from), number(&r.to));
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(r.image.trim()) else {
+        return error(StatusCode::BAD_REQUEST, "image must be base64");
+    };
+    match crate::phone_media::send_image(&sim, &from, &to, &bytes, &r.mime, r.caption).await {
+        Ok((id, direct_path)) => {
+            Json(json!({"id": id, "direct_path": direct_path})).into_response()
+        }
+        Err(e) => error(StatusCode::NOT_FOUND, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ExpireReq {
+    direct_path: String,
+}
+
+/// Drops a stored media file, as the CDN does when media expires: downloads answer 404 until
+/// the sending phone uploads it again.
+async fn expire_media(State(sim): State<Arc<Sim>>, Json(r): Json<ExpireReq>) -> Response {
+    if crate::phone_media::expire(&sim, &r.direct_path) {
+        Json(json!({"expired": r.direct_path})).into_response()
+    } else {
+        error(StatusCode::NOT_FOUND, "no such media")
+    }
+}
+
 #[derive(Deserialize)]
 struct HistoryReq {
     phone: String,

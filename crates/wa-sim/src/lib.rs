@@ -17,6 +17,7 @@ pub mod noise;
 mod phone;
 pub mod phone_app_state;
 pub mod phone_history;
+pub mod phone_media;
 mod proto;
 pub mod state;
 mod transport;

@@ -220,7 +220,7 @@ pub async fn decrypt_from_own_device(
     Ok(wa::Message::decode_from_slice(plain)?)
 }
 
-fn message_id() -> String {
+pub(crate) fn message_id() -> String {
     format!("3EB0{:016X}", rand::random::<u64>())
 }
 
@@ -248,11 +248,28 @@ pub async fn send_to_own_device(
 /// The phone of `from` sends a text to the account `to`: every companion of `to` receives it,
 /// and `from`'s own companions see it as sent by their phone. Answers the message id.
 pub async fn send_text(sim: &Arc<Sim>, from: &str, to: &str, text: &str) -> anyhow::Result<String> {
-    let id = message_id();
     let message = wa::Message {
         conversation: Some(text.to_string()),
         ..Default::default()
     };
+    let id = message_id();
+    send_message(sim, from, to, &id, message, "text", text).await?;
+    Ok(id)
+}
+
+/// The phone of `from` sends `message` (stanza type `kind`) under `id` to the account `to`, as
+/// [`send_text`] does; `summary` is what the phones' chat history keeps of it.
+pub async fn send_message(
+    sim: &Arc<Sim>,
+    from: &str,
+    to: &str,
+    id: &str,
+    message: wa::Message,
+    kind: &str,
+    summary: &str,
+) -> anyhow::Result<()> {
+    let id = id.to_string();
+    let text = summary;
     let (to_devices, own_devices, from_lid) = {
         let inner = sim.lock();
         let target = inner
@@ -276,7 +293,7 @@ pub async fn send_text(sim: &Arc<Sim>, from: &str, to: &str, text: &str) -> anyh
             .attr("from", format!("{from}@s.whatsapp.net"))
             .attr("sender_lid", from_lid.clone())
             .attr("id", id.clone())
-            .attr("type", "text")
+            .attr("type", kind.to_string())
             .attr("t", t.clone())
             .children([enc])
             .build();
@@ -296,7 +313,7 @@ pub async fn send_text(sim: &Arc<Sim>, from: &str, to: &str, text: &str) -> anyh
             .attr("from", format!("{from}@s.whatsapp.net"))
             .attr("recipient", format!("{to}@s.whatsapp.net"))
             .attr("id", id.clone())
-            .attr("type", "text")
+            .attr("type", kind.to_string())
             .attr("t", t.clone())
             .children([enc])
             .build();
@@ -323,7 +340,7 @@ pub async fn send_text(sim: &Arc<Sim>, from: &str, to: &str, text: &str) -> anyh
     if let Some(a) = inner.accounts.get_mut(to) {
         a.peers.insert(from.to_string());
     }
-    Ok(id)
+    Ok(())
 }
 
 /// The phone of `phone` reads messages `ids` of chat `from`: a read receipt reaches the sender's

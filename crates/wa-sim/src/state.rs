@@ -304,6 +304,8 @@ pub struct Sim {
     pub inner: Mutex<Inner>,
     /// Uploaded media by direct path.
     media: Mutex<HashMap<String, crate::media::Blob>>,
+    /// Media the phones sent, by message id (to upload again on request).
+    phone_media: Mutex<HashMap<String, crate::phone_media::PhoneMedia>>,
     /// Media auth tokens handed out in `media_conn` answers.
     media_auth: Mutex<std::collections::HashSet<String>>,
     next_conn: AtomicU64,
@@ -353,6 +355,7 @@ impl Sim {
             http_host: std::sync::OnceLock::new(),
             inner: Mutex::new(Inner::default()),
             media: Mutex::new(HashMap::new()),
+            phone_media: Mutex::new(HashMap::new()),
             media_auth: Mutex::new(Default::default()),
             next_conn: AtomicU64::new(1),
             conns: Mutex::new(HashMap::new()),
@@ -366,6 +369,13 @@ impl Sim {
     /// The media store.
     pub fn media_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, crate::media::Blob>> {
         self.media.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Media the phones sent.
+    pub fn phone_media_lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, crate::phone_media::PhoneMedia>> {
+        self.phone_media.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A new media auth token.

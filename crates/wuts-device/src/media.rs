@@ -369,6 +369,54 @@ impl LiveDevice {
         result
     }
 
+    /// Downloads the media of a stored reference; when WhatsApp's copy is gone (expired), asks
+    /// the sender's phone to upload it again and downloads that. Answers the bytes and, when
+    /// the media was uploaded again, the new reference to keep.
+    pub async fn download_media_or_reupload(
+        &self,
+        reference: &[u8],
+        message_id: &str,
+        chat: &whatsapp_rust::Jid,
+        from_me: bool,
+        participant: Option<&whatsapp_rust::Jid>,
+    ) -> Result<(Vec<u8>, Option<Vec<u8>>), RuntimeError> {
+        let first = match self.download_media(reference).await {
+            Ok(bytes) => return Ok((bytes, None)),
+            Err(e) => e,
+        };
+        let mut message = wa::Message::decode_from_slice(reference)
+            .map_err(|e| RuntimeError::WhatsApp(format!("bad media reference: {e}")))?;
+        let Some(media_key) =
+            media_of(&message).and_then(|(_, part)| part.media_key().map(<[u8]>::to_vec))
+        else {
+            return Err(first);
+        };
+        let request = whatsapp_rust::MediaReuploadRequest {
+            msg_id: message_id,
+            chat_jid: chat,
+            media_key: &media_key,
+            is_from_me: from_me,
+            participant,
+        };
+        let result = self
+            .client
+            .media_reupload()
+            .request(&request)
+            .await
+            .map_err(|e| {
+                RuntimeError::WhatsApp(format!("{first}; re-upload request failed: {e}"))
+            })?;
+        let whatsapp_rust::MediaRetryResult::Success { direct_path } = result else {
+            return Err(RuntimeError::WhatsApp(format!(
+                "{first}; the sender could not upload the media again ({result:?})"
+            )));
+        };
+        set_direct_path(&mut message, &direct_path);
+        let reference = message.encode_to_vec();
+        let bytes = self.download_media(&reference).await?;
+        Ok((bytes, Some(reference)))
+    }
+
     /// Downloads and decrypts the media of a stored reference (see [`media_details`]).
     pub async fn download_media(&self, reference: &[u8]) -> Result<Vec<u8>, RuntimeError> {
         let message = wa::Message::decode_from_slice(reference)
@@ -398,5 +446,21 @@ impl whatsapp_rust::wacore::upload::UploadSource for FileSource {
         let mut f = std::fs::File::open(&self.path)?;
         f.seek(std::io::SeekFrom::Start(offset))?;
         Ok(Box::new(std::io::BufReader::new(f)))
+    }
+}
+
+/// Points a media message at a new direct path (after a re-upload).
+fn set_direct_path(m: &mut wa::Message, path: &str) {
+    let p = Some(path.to_string());
+    if let Some(i) = m.image_message.as_option_mut() {
+        i.direct_path = p;
+    } else if let Some(v) = m.video_message.as_option_mut() {
+        v.direct_path = p;
+    } else if let Some(a) = m.audio_message.as_option_mut() {
+        a.direct_path = p;
+    } else if let Some(d) = m.document_message.as_option_mut() {
+        d.direct_path = p;
+    } else if let Some(s) = m.sticker_message.as_option_mut() {
+        s.direct_path = p;
     }
 }

@@ -401,10 +401,33 @@ impl Services {
             }
         };
         let live = self.connected_device(&device).await?;
-        let bytes = live
-            .download_media(&row.reference)
-            .await
-            .map_err(|e| DomainError::Unavailable(e.to_string()))?;
+        // What the re-upload request needs: the chat, who sent it, and (in groups) the sender.
+        let msg = self.store.message(&device.id, message_id).await?;
+        let parse = |s: &str| s.parse::<wuts_device::Jid>().ok();
+        let chat = msg.as_ref().and_then(|m| parse(&m.chat_jid));
+        let (bytes, renewed) = match (&msg, chat) {
+            (Some(m), Some(chat)) => {
+                let participant = m
+                    .is_group
+                    .then(|| m.sender_jid.as_deref().and_then(parse))
+                    .flatten();
+                live.download_media_or_reupload(
+                    &row.reference,
+                    message_id,
+                    &chat,
+                    m.from_me,
+                    participant.as_ref(),
+                )
+                .await
+            }
+            _ => live.download_media(&row.reference).await.map(|b| (b, None)),
+        }
+        .map_err(|e| DomainError::Unavailable(e.to_string()))?;
+        if let Some(reference) = renewed {
+            self.store
+                .set_media_reference(&device.id, message_id, &reference)
+                .await?;
+        }
         Ok(MediaFile {
             bytes,
             mime_type: row

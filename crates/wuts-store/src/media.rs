@@ -43,6 +43,24 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces a media reference (the media was uploaded again).
+    pub async fn set_media_reference(
+        &self,
+        device_id: &str,
+        message_id: &str,
+        reference: &[u8],
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE message_media SET reference = $1 WHERE device_id = $2 AND message_id = $3",
+        )
+        .bind(reference)
+        .bind(device_id)
+        .bind(message_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// The media references of message `message_id` on the devices of the tenant (the sender's
     /// and the receivers' copies, when both are devices here), newest device first.
     pub async fn media_in_tenant(

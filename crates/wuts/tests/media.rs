@@ -252,6 +252,40 @@ async fn every_media_kind_round_trips(b: Backend) {
     assert_eq!(sent["message"], json!("Sticker sent successfully"));
     assert_eq!(d["media"]["is_animated"], json!(true));
 
+    // Media from A's phone: B downloads it; after WhatsApp's copy expires, the download asks
+    // the sending phone to upload it again and still answers the same bytes.
+    let photo = png(30, 20);
+    let sent: Value = reqwest::Client::new()
+        .post(format!("{}/admin/send-image", sim.http_url()))
+        .json(
+            &json!({"from": "15554440051", "to": "15554440052", "image": b64(&photo),
+            "mime": "image/png", "caption": "from the phone"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = sent["id"].as_str().unwrap().to_string();
+    let d = at_b(id.clone()).await;
+    assert_eq!(d["message_type"], json!("image"), "{d}");
+    assert_eq!(d["content"], json!("from the phone"));
+    let (st, got, ct) = download(&app, &user_b, &id).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(ct, "image/png");
+    assert!(got == photo);
+    let res = reqwest::Client::new()
+        .post(format!("{}/admin/media/expire", sim.http_url()))
+        .json(&json!({"direct_path": sent["direct_path"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let (st, got, _) = download(&app, &user_b, &id).await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&got));
+    assert!(got == photo, "re-uploaded media differs");
+
     // Bad input names the field.
     let bad = |path: &'static str, body: Value, field: &'static str| {
         let (app, admin) = (&app, &admin);

@@ -183,6 +183,16 @@ pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Resul
     let (Some(to), Some(id)) = (attr(receipt, "to"), attr(receipt, "id")) else {
         anyhow::bail!("receipt without to or id");
     };
+    // Expired media asked for again: the sending phone answers with a new upload.
+    if attr(receipt, "type").as_deref() == Some("server-error") {
+        session
+            .conn
+            .send(crate::phone_media::reupload(sim, receipt));
+        let mut a = ack("receipt", &id, &to);
+        a.attrs.insert("type", "server-error".to_string());
+        session.conn.send(a);
+        return Ok(());
+    }
     let mut inner = sim.lock();
     // The receipt acknowledges the messages it names: they are no longer in flight.
     let mut acked: Vec<String> = vec![id.clone()];

@@ -353,6 +353,8 @@ async fn message_media(
         .filter_map(|(k, v)| axum::http::HeaderValue::from_str(&v).ok().map(|v| (k, v)))
         .collect();
     let mut response = file.bytes.into_response();
-    response.headers_mut().extend(headers);
+    for (k, v) in headers {
+        response.headers_mut().insert(k, v);
+    }
     Ok(response)
 }
