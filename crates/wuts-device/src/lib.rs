@@ -189,3 +189,14 @@ impl DeviceManager {
         }
     }
 }
+
+/// A WhatsApp message as bytes (to keep in the outbox), and back.
+pub fn encode_message(m: &wa::Message) -> Vec<u8> {
+    use whatsapp_rust::buffa::Message as _;
+    m.encode_to_vec()
+}
+
+pub fn decode_message(bytes: &[u8]) -> Option<wa::Message> {
+    use whatsapp_rust::buffa::Message as _;
+    wa::Message::decode_from_slice(bytes).ok()
+}

@@ -12,6 +12,8 @@ mod media_inspect;
 pub mod media_source;
 pub mod message_kinds;
 pub mod messages;
+pub mod outbox;
+mod pacing;
 mod password;
 pub mod receipts;
 pub mod stream;
@@ -40,6 +42,8 @@ pub struct ServiceConfig {
     pub media_allow_private_urls: bool,
     /// How long a media URL download may take (videos and documents get twice as long).
     pub media_download_timeout: Duration,
+    /// The least time between two sends of one device (0: no pacing).
+    pub send_interval: Duration,
     /// A master token given by the operator (environment or file); it wins over the stored one.
     pub master_token: Option<String>,
     /// How devices reach WhatsApp.
@@ -53,6 +57,7 @@ impl Default for ServiceConfig {
             webhook_allow_http: false,
             media_allow_private_urls: false,
             media_download_timeout: Duration::from_secs(30),
+            send_interval: Duration::from_millis(250),
             master_token: None,
             runtime: wuts_device::RuntimeConfig {
                 restore_concurrency: 8,
@@ -72,6 +77,8 @@ pub struct Services {
     devices: wuts_device::DeviceManager,
     /// Fetches media URLs given by clients.
     media_http: reqwest::Client,
+    /// Spreads each device's sends out.
+    pacer: std::sync::Arc<pacing::Pacer>,
     /// Flips to true when the server starts shutting down (long-lived streams end then).
     closing: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -86,7 +93,9 @@ impl Services {
         let devices = wuts_device::DeviceManager::new(store.clone(), config.runtime.clone());
         let closing = std::sync::Arc::new(tokio::sync::watch::channel(false).0);
         let media_http = media_source::http_client(config.media_allow_private_urls);
+        let pacer = std::sync::Arc::new(pacing::Pacer::new(config.send_interval));
         Self {
+            pacer,
             media_http,
             store,
             cache,

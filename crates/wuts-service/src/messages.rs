@@ -257,23 +257,35 @@ impl Services {
             message_type: kind.to_string(),
             content: content.clone(),
             sent_at: time::now_millis(),
-            status: "pending".into(),
+            status: "queued".into(),
             delivered_at: None,
             read_at: None,
             played_at: None,
         };
-        self.store.insert_message(&row).await?;
         // Messages follow the chat's disappearing timer, as the phone's do.
         let timer = self.store.chat_timer(&device.id, to).await?;
+        // Durable before anything is sent: a restart sends what is still queued.
+        let queued = wuts_store::outbox::Queued {
+            device_id: device.id.clone(),
+            message_id: message_id.clone(),
+            chat_jid: to.to_string(),
+            payload: wuts_device::encode_message(&message),
+            timer: i64::from(timer),
+            queued_at: row.sent_at,
+            message_type: kind.to_string(),
+        };
+        self.store.queue_message(&row, &queued).await?;
+        self.pacer.turn(&device.id).await;
         if let Err(e) = live
             .send_with_timer(chat.clone(), message, &message_id, timer)
             .await
         {
-            self.store.delete_message(&device.id, &message_id).await?;
+            self.store.drop_queued(&device.id, &message_id).await?;
             return Err(DomainError::Unavailable(format!(
                 "failed to send {kind}: {e}"
             )));
         }
+        self.store.mark_sent(&device.id, &message_id).await?;
         let (recipient_pn, recipient_lid) = if is_group {
             (None, None)
         } else {

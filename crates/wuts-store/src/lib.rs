@@ -10,6 +10,7 @@ mod error;
 pub mod events;
 pub mod media;
 pub mod messages;
+pub mod outbox;
 mod settings;
 mod tenants;
 pub mod users;

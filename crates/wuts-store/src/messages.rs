@@ -51,7 +51,7 @@ const INSERT_MESSAGE: &str = "INSERT INTO messages (device_id, message_id, chat_
      ON CONFLICT (device_id, message_id) DO NOTHING";
 
 /// The insert of a message row, bound.
-fn insert_message(
+pub(crate) fn insert_message(
     m: &MessageRow,
 ) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
     sqlx::query(INSERT_MESSAGE)

@@ -35,6 +35,9 @@ pub struct Config {
     pub media_allow_private_urls: bool,
     /// Seconds a media URL download may take; videos and documents get twice as long.
     pub media_download_timeout_secs: u64,
+    /// The least time between two sends of one number, in milliseconds (0: no pacing). A
+    /// burst through the API is queued (durably) and reaches WhatsApp spread out.
+    pub send_interval_ms: u64,
     /// WhatsApp's WebSocket endpoint; empty means the real one. For wa-sim:
     /// `ws://127.0.0.1:PORT/ws/chat` (needs a build with the `sim` feature).
     pub whatsapp_url: String,
@@ -63,6 +66,7 @@ impl Default for Config {
             webhook_allow_http: false,
             media_allow_private_urls: false,
             media_download_timeout_secs: 30,
+            send_interval_ms: 250,
             whatsapp_url: String::new(),
             whatsapp_version: String::new(),
             restore_concurrency: 8,

@@ -20,6 +20,7 @@ pub async fn services(cfg: &Config) -> anyhow::Result<Services> {
             webhook_allow_http: cfg.webhook_allow_http,
             media_allow_private_urls: cfg.media_allow_private_urls,
             media_download_timeout: Duration::from_secs(cfg.media_download_timeout_secs.max(1)),
+            send_interval: Duration::from_millis(cfg.send_interval_ms),
             master_token: cfg.master_token.clone().filter(|t| !t.is_empty()),
             runtime: wuts_device::RuntimeConfig {
                 whatsapp_url: Some(cfg.whatsapp_url.clone()).filter(|u| !u.trim().is_empty()),
@@ -66,6 +67,8 @@ pub async fn serve(
     }));
     // Devices that were logged in reconnect by themselves, a few at a time.
     services.devices().restore_all().await;
+    // What was queued and not sent before a restart goes out once its device is back.
+    services.resume_outbox().await;
     let closing = services.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -25,6 +25,10 @@ fn free_port() -> u16 {
 
 impl Gateway {
     async fn start(db: &str, sim: &SimServer, master: &str) -> Self {
+        Self::start_with(db, sim, master, &[]).await
+    }
+
+    async fn start_with(db: &str, sim: &SimServer, master: &str, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_wuts"))
             .args([
@@ -38,6 +42,7 @@ impl Gateway {
             .env("WUTS_WHATSAPP_URL", sim.ws_url())
             .env("WUTS_WHATSAPP_VERSION", "2.3000.1030000000")
             .env("WUTS_LOG_LEVEL", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -183,7 +188,123 @@ async fn kill_during_and_after_pairing(b: Backend) {
     drop_db(pg).await;
 }
 
-both_backends!(kill_during_and_after_pairing, kill_during_inbound_burst);
+both_backends!(
+    kill_during_and_after_pairing,
+    kill_during_inbound_burst,
+    kill_with_paced_sends_queued
+);
+
+/// Sends are paced per number (3 s apart here): a burst waits in the outbox, visible through
+/// `GET /messages/queue`. SIGKILLed with a message still queued, the gateway sends it after
+/// the restart, once the device is back.
+async fn kill_with_paced_sends_queued(b: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, pg) = fresh_db(b, dir.path()).await;
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let master = uuid::Uuid::new_v4().to_string();
+    let slow = [("WUTS_SEND_INTERVAL_MS", "3000")];
+    let gw = Gateway::start_with(&db, &sim, &master, &slow).await;
+    let mut tokens = Vec::new();
+    for (i, phone) in ["15553330201", "15553330202"].iter().enumerate() {
+        let (_, reg) = gw
+            .call(
+                reqwest::Method::POST,
+                "/register",
+                &master,
+                Some(
+                    json!({"tenant_name": format!("q{i}"), "email": format!("q{i}@q.test"),
+                    "password": PASSWORD}),
+                ),
+            )
+            .await;
+        let token = reg["token"].as_str().unwrap().to_string();
+        gw.call(
+            reqwest::Method::POST,
+            "/devices",
+            &token,
+            Some(json!({"name": "d"})),
+        )
+        .await;
+        let (_, qr) = gw.call(reqwest::Method::GET, "/qr", &token, None).await;
+        scan(&sim, qr["data"]["qr_code"].as_str().unwrap(), phone).await;
+        gw.status_until_connected(&token).await;
+        tokens.push(token);
+    }
+    let sender = tokens[0].clone();
+    let mut sends = Vec::new();
+    for i in 0..3 {
+        let (base, token) = (gw.base.clone(), sender.clone());
+        sends.push(tokio::spawn(async move {
+            let _ = reqwest::Client::new()
+                .post(format!("{base}/send/text"))
+                .bearer_auth(token)
+                .json(&json!({"number": "15553330202", "text": format!("paced {i}")}))
+                .send()
+                .await;
+        }));
+    }
+    // The burst waits in the queue, oldest first.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let queued = loop {
+        let (st, q) = gw
+            .call(reqwest::Method::GET, "/messages/queue", &sender, None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{q}");
+        if q["count"].as_u64().unwrap() >= 2 {
+            break q;
+        }
+        assert!(Instant::now() < deadline, "nothing queued: {q}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let waiting = queued["messages"][1]["message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, st) = gw
+        .call(
+            reqwest::Method::GET,
+            &format!("/messages/{waiting}/status"),
+            &sender,
+            None,
+        )
+        .await;
+    assert_eq!(st["status"], json!("queued"), "{st}");
+    // Another tenant's token sees its own (empty) queue, not this one.
+    let (_, other) = gw
+        .call(reqwest::Method::GET, "/messages/queue", &tokens[1], None)
+        .await;
+    assert_eq!(other["count"], json!(0), "{other}");
+    gw.kill9();
+    for s in sends {
+        let _ = s.await;
+    }
+
+    let gw = Gateway::start(&db, &sim, &master).await;
+    gw.status_until_connected(&sender).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, q) = gw
+            .call(reqwest::Method::GET, "/messages/queue", &sender, None)
+            .await;
+        if q["count"] == json!(0) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "queue never drained: {q}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, st) = gw
+        .call(
+            reqwest::Method::GET,
+            &format!("/messages/{waiting}/status"),
+            &sender,
+            None,
+        )
+        .await;
+    assert_ne!(st["status"], json!("queued"), "{st}");
+    gw.kill9();
+    sim.stop().await;
+    drop_db(pg).await;
+}
 
 /// The phone of another account sends a burst of texts; the gateway is SIGKILLed in the middle
 /// and started again: every message ends up recorded exactly once (same event id for any

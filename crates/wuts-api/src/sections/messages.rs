@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mark_read))
         .routes(routes!(request_retry))
         .routes(routes!(request_history))
+        .routes(routes!(message_queue))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -344,5 +345,52 @@ async fn request_history(
         chat_jid: r.chat_jid,
         requested_count: r.count,
         request_id: r.request_id,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueuedMessage {
+    message_id: String,
+    chat_jid: String,
+    message_type: String,
+    queued_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueueResponse {
+    success: bool,
+    device_id: String,
+    count: usize,
+    messages: Vec<QueuedMessage>,
+}
+
+/// The device's messages accepted and not yet handed to WhatsApp (paced sends, or waiting for
+/// the device to reconnect), oldest first.
+#[utoipa::path(get, path = "/messages/queue", tag = "messages", security(("bearerAuth" = [])),
+    params(DeviceQuery),
+    responses((status = 200, body = QueueResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn message_queue(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<DeviceQuery>,
+) -> ApiResult<axum::Json<QueueResponse>> {
+    let (device, queued) = s
+        .services
+        .queued_messages(&p, q.device_id.as_deref())
+        .await?;
+    Ok(axum::Json(QueueResponse {
+        success: true,
+        device_id: device.id,
+        count: queued.len(),
+        messages: queued
+            .into_iter()
+            .map(|m| QueuedMessage {
+                message_id: m.message_id,
+                chat_jid: m.chat_jid,
+                message_type: m.message_type,
+                queued_at: rfc3339(m.queued_at),
+            })
+            .collect(),
     }))
 }

@@ -1,0 +1,92 @@
+//! Queued sends: messages accepted and not yet handed to WhatsApp (paced, or waiting for the
+//! device after a restart). They are visible to the caller and sent when the device is back.
+
+use crate::Services;
+use serde_json::json;
+use std::time::Duration;
+use wuts_core::error::DomainResult;
+use wuts_core::{time, DomainError, Principal};
+use wuts_store::outbox::Queued;
+
+/// A message queued longer than this is given up (status `failed`) instead of sent late.
+pub const QUEUE_MAX_AGE_MS: i64 = 24 * 60 * 60 * 1000;
+
+impl Services {
+    /// The caller's device's queued messages, oldest first.
+    pub async fn queued_messages(
+        &self,
+        caller: &Principal,
+        device_id: Option<&str>,
+    ) -> DomainResult<(wuts_core::Device, Vec<Queued>)> {
+        let device = self.resolve_device(caller, device_id).await?;
+        let queued = self.store.queued(&device.id).await?;
+        Ok((device, queued))
+    }
+
+    /// Sends what the outbox still holds (after a restart), each device once it is connected.
+    pub async fn resume_outbox(&self) {
+        let devices = match self.store.devices_with_queue().await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!("cannot read the outbox: {e}");
+                return;
+            }
+        };
+        for device_id in devices {
+            let this = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = this.drain(&device_id).await {
+                    tracing::warn!(%device_id, "queued messages not sent: {e}");
+                }
+            });
+        }
+    }
+
+    async fn drain(&self, device_id: &str) -> DomainResult<()> {
+        // Wait for the device to come back (it is being restored).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        let live = loop {
+            if let Some(l) = self.devices.get(device_id).await {
+                if l.wait_connected(Duration::from_secs(5)).await {
+                    break l;
+                }
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(DomainError::DeviceNotReady(
+                    "device did not reconnect; its queue waits for the next start".into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        for q in self.store.queued(device_id).await? {
+            let now = time::now_millis();
+            let decoded = wuts_device::decode_message(&q.payload);
+            let chat = q.chat_jid.parse::<wuts_device::Jid>().ok();
+            let (Some(message), Some(chat), true) =
+                (decoded, chat, now - q.queued_at < QUEUE_MAX_AGE_MS)
+            else {
+                self.store.fail_queued(device_id, &q.message_id).await?;
+                continue;
+            };
+            self.pacer.turn(device_id).await;
+            let timer = u32::try_from(q.timer).unwrap_or(0);
+            live.send_with_timer(chat, message, &q.message_id, timer)
+                .await
+                .map_err(|e| DomainError::Unavailable(e.to_string()))?;
+            self.store.mark_sent(device_id, &q.message_id).await?;
+            let data = json!({"message_id": q.message_id, "chat_jid": q.chat_jid,
+                "message_type": q.message_type, "is_from_me": true, "from_queue": true,
+                "timestamp": time::rfc3339(time::now_millis())});
+            self.store
+                .record_event(
+                    device_id,
+                    &uuid::Uuid::new_v4().to_string(),
+                    "message.sent",
+                    &data.to_string(),
+                    time::now_millis(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,133 @@
+//! The outbox: messages accepted for sending and not sent yet. A message and its outbox entry
+//! are written in one transaction; the entry goes when the send is done (or given up).
+
+use crate::messages::MessageRow;
+use crate::{Store, StoreResult};
+use sqlx::Row;
+
+/// A queued message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    pub device_id: String,
+    pub message_id: String,
+    pub chat_jid: String,
+    /// The encoded WhatsApp message.
+    pub payload: Vec<u8>,
+    /// The disappearing timer to send it with (seconds; 0 = none).
+    pub timer: i64,
+    /// Unix milliseconds.
+    pub queued_at: i64,
+    /// The message's type (from its row).
+    pub message_type: String,
+}
+
+impl Store {
+    /// Records an outgoing message (status `queued`) and its outbox entry, in one transaction.
+    pub async fn queue_message(&self, m: &MessageRow, q: &Queued) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        crate::messages::insert_message(m).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO outbox (device_id, message_id, chat_jid, payload, timer, queued_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&q.device_id)
+        .bind(&q.message_id)
+        .bind(&q.chat_jid)
+        .bind(&q.payload)
+        .bind(q.timer)
+        .bind(q.queued_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The message was handed to WhatsApp: out of the outbox, status `pending` (until receipts).
+    pub async fn mark_sent(&self, device_id: &str, message_id: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM outbox WHERE device_id = $1 AND message_id = $2")
+            .bind(device_id)
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE messages SET status = 'pending' \
+             WHERE device_id = $1 AND message_id = $2 AND status = 'queued'",
+        )
+        .bind(device_id)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The send failed: the entry and its message row go (the caller was told).
+    pub async fn drop_queued(&self, device_id: &str, message_id: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for table in ["outbox", "messages"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE device_id = $1 AND message_id = $2"
+            ))
+            .bind(device_id)
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A queued message given up: out of the outbox, its row marked `failed`.
+    pub async fn fail_queued(&self, device_id: &str, message_id: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM outbox WHERE device_id = $1 AND message_id = $2")
+            .bind(device_id)
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE messages SET status = 'failed' WHERE device_id = $1 AND message_id = $2",
+        )
+        .bind(device_id)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The device's queued messages, oldest first.
+    pub async fn queued(&self, device_id: &str) -> StoreResult<Vec<Queued>> {
+        let rows = sqlx::query(
+            "SELECT o.device_id, o.message_id, o.chat_jid, o.payload, o.timer, o.queued_at, \
+                    COALESCE(m.message_type, 'unknown') \
+             FROM outbox o LEFT JOIN messages m \
+               ON m.device_id = o.device_id AND m.message_id = o.message_id \
+             WHERE o.device_id = $1 ORDER BY o.queued_at, o.message_id",
+        )
+        .bind(device_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Queued {
+                device_id: r.get(0),
+                message_id: r.get(1),
+                chat_jid: r.get(2),
+                payload: r.get(3),
+                timer: r.get(4),
+                queued_at: r.get(5),
+                message_type: r.get(6),
+            })
+            .collect())
+    }
+
+    /// Devices with queued messages.
+    pub async fn devices_with_queue(&self) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query("SELECT DISTINCT device_id FROM outbox")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+}
