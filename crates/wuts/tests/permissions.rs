@@ -31,6 +31,12 @@ const ALL: [Who; 7] = [
 ];
 
 /// Tenant A (admin, manager, and a plain user owning device D) and tenant B (its admin).
+/// Tiny valid files, base64, for the media sends.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+const MP4: &str = "AAAAGGZ0eXBtcDQyAAAAAG1wNDJpc29t";
+const MP3: &str = "SUQzBAAAAAAAAA==";
+const WEBP: &str = "UklGRhYAAABXRUJQVlA4IAoAAAAAAAAAAAAAAAAA";
+
 struct World {
     admin: String,
     manager: String,
@@ -183,6 +189,105 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
                 "/contacts/profile?number=15550001111&device_id={}",
                 fresh_device().await
             ),
+            None,
+        ),
+        "POST /send/image" => (
+            Method::POST,
+            format!("/send/image?device_id={}", fresh_device().await),
+            Some(json!({"number": "15550001111", "image": PNG})),
+        ),
+        "POST /send/video" => (
+            Method::POST,
+            format!("/send/video?device_id={}", fresh_device().await),
+            Some(json!({"number": "15550001111", "video": MP4})),
+        ),
+        "POST /send/audio" => (
+            Method::POST,
+            format!("/send/audio?device_id={}", fresh_device().await),
+            Some(json!({"number": "15550001111", "audio": MP3})),
+        ),
+        "POST /send/document" => (
+            Method::POST,
+            format!("/send/document?device_id={}", fresh_device().await),
+            Some(json!({"number": "15550001111", "document": "aGVsbG8=", "file_name": "a.txt"})),
+        ),
+        "POST /send/sticker" => (
+            Method::POST,
+            format!("/send/sticker?device_id={}", fresh_device().await),
+            Some(json!({"to": "15550001111", "sticker": WEBP})),
+        ),
+        "POST /send/buttons" => (
+            Method::POST,
+            format!("/send/buttons?device_id={}", fresh_device().await),
+            Some(
+                json!({"to": "15550001111", "message": "m", "buttons": [{"id": "a", "display_text": "A"}]}),
+            ),
+        ),
+        "POST /send/buttons-response" => (
+            Method::POST,
+            format!("/send/buttons-response?device_id={}", fresh_device().await),
+            Some(
+                json!({"to": "15550001111", "selected_button_id": "a", "selected_display_text": "A", "quoted": {"message_id": "3EB0X", "participant": "15550001111"}}),
+            ),
+        ),
+        "POST /send/interactive" => (
+            Method::POST,
+            format!("/send/interactive?device_id={}", fresh_device().await),
+            Some(
+                json!({"to": "15550001111", "title": "t", "body": "b", "button_text": "o", "sections": [{"title": "s", "rows": [{"id": "r", "title": "R"}]}]}),
+            ),
+        ),
+        "POST /send/list-response" => (
+            Method::POST,
+            format!("/send/list-response?device_id={}", fresh_device().await),
+            Some(
+                json!({"to": "15550001111", "selected_row_id": "r", "title": "R", "quoted": {"message_id": "3EB0X", "participant": "15550001111"}}),
+            ),
+        ),
+        "POST /send/template" => (
+            Method::POST,
+            format!("/send/template?device_id={}", fresh_device().await),
+            Some(
+                json!({"number": "15550001111", "body": "b", "header": {"type": "text", "text": "h"}}),
+            ),
+        ),
+        "POST /send/product" => (
+            Method::POST,
+            format!("/send/product?device_id={}", fresh_device().await),
+            Some(
+                json!({"number": "15550001111", "business_owner_jid": "15550001111", "product": {"product_id": "p", "title": "P"}}),
+            ),
+        ),
+        "POST /send/catalog" => (
+            Method::POST,
+            format!("/send/catalog?device_id={}", fresh_device().await),
+            Some(
+                json!({"number": "15550001111", "business_owner_jid": "15550001111", "title": "t", "button_text": "b", "sections": [{"title": "s", "product_ids": ["p"]}]}),
+            ),
+        ),
+        "POST /messages/{id}/retry" => (
+            Method::POST,
+            format!("/messages/3EB0X/retry?device_id={}", fresh_device().await),
+            Some(json!({"chat_jid": "15550001111"})),
+        ),
+        "POST /messages/history/request" => (
+            Method::POST,
+            format!(
+                "/messages/history/request?device_id={}",
+                fresh_device().await
+            ),
+            Some(
+                json!({"chat_jid": "15550001111", "last_message_id": "3EB0X", "last_message_timestamp": 1700000000}),
+            ),
+        ),
+        "GET /messages/queue" => (
+            Method::GET,
+            format!("/messages/queue?device_id={}", fresh_device().await),
+            None,
+        ),
+        "GET /messages/{id}/media" => (
+            Method::GET,
+            format!("/messages/3EB0X/media?device_id={}", fresh_device().await),
             None,
         ),
         "POST /send/location" => (
@@ -368,6 +473,20 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "GET /contacts/profile"
         | "GET /chats"
         | "GET /contacts"
+        | "POST /send/image"
+        | "POST /send/video"
+        | "POST /send/audio"
+        | "POST /send/document"
+        | "POST /send/sticker"
+        | "POST /send/buttons"
+        | "POST /send/buttons-response"
+        | "POST /send/interactive"
+        | "POST /send/list-response"
+        | "POST /send/template"
+        | "POST /send/product"
+        | "POST /send/catalog"
+        | "POST /messages/{id}/retry"
+        | "POST /messages/history/request"
         | "POST /appstate/sync" => match who {
             User => StatusCode::CONFLICT,
             Admin | Manager => FORBID,
@@ -375,6 +494,11 @@ fn expected(name: &str, who: Who) -> StatusCode {
             _ => UNAUTH,
         },
         // No such dead event (or sent message): the owner is told so.
+        // No media message with this id anywhere in the caller's tenant.
+        "GET /messages/{id}/media" => match who {
+            User | Admin | Manager | OtherTenantAdmin => NOTFOUND,
+            _ => UNAUTH,
+        },
         "POST /webhook/dead-letters/{id}/redeliver" | "GET /messages/{id}/status" => match who {
             User => NOTFOUND,
             Admin | Manager => FORBID,
@@ -386,7 +510,8 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "POST /webhook"
         | "GET /webhook"
         | "DELETE /webhook"
-        | "GET /webhook/dead-letters" => match who {
+        | "GET /webhook/dead-letters"
+        | "GET /messages/queue" => match who {
             User => OK,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -439,6 +564,22 @@ const ENDPOINTS: &[&str] = &[
     "POST /chats/{jid}/typing",
     "POST /messages/{id}/read",
     "POST /messages/{id}/delivered",
+    "POST /send/image",
+    "POST /send/video",
+    "POST /send/audio",
+    "POST /send/document",
+    "POST /send/sticker",
+    "POST /send/buttons",
+    "POST /send/buttons-response",
+    "POST /send/interactive",
+    "POST /send/list-response",
+    "POST /send/template",
+    "POST /send/product",
+    "POST /send/catalog",
+    "POST /messages/{id}/retry",
+    "POST /messages/history/request",
+    "GET /messages/queue",
+    "GET /messages/{id}/media",
 ];
 
 async fn permission_matrix(b: Backend) {
