@@ -92,6 +92,22 @@ fn accepted(kind: MediaKind, mime: &str) -> bool {
     }
 }
 
+/// Media in memory larger than this is uploaded from a temporary file.
+const SPILL_OVER: usize = 4 * 1024 * 1024;
+
+/// Writes media to a temporary file (freeing the memory).
+async fn spill(bytes: Vec<u8>) -> DomainResult<tempfile::NamedTempFile> {
+    tokio::task::spawn_blocking(move || {
+        let mut f = tempfile::NamedTempFile::new()?;
+        std::io::Write::write_all(&mut f, &bytes)?;
+        drop(bytes);
+        Ok::<_, std::io::Error>(f)
+    })
+    .await
+    .map_err(|e| DomainError::Internal(e.to_string()))?
+    .map_err(|e| DomainError::Internal(format!("temporary file: {e}")))
+}
+
 fn too_long(field: &str, v: &Option<String>) -> DomainResult<()> {
     match v {
         Some(s) if s.chars().count() > FIELD_MAX => Err(DomainError::field(
@@ -116,13 +132,18 @@ impl Services {
         recipient_field: &str,
         to: &str,
         kind: MediaKind,
-        r: MediaRequest,
+        mut r: MediaRequest,
     ) -> DomainResult<SentMedia> {
         let started = time::now_millis();
         let field = kind.as_str();
         let url_field = format!("{field}_url");
         let to = recipient(recipient_field, to)?;
-        let data = r.data.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        // The base64 text is dropped once decoded (it can be tens of megabytes).
+        let data_owned = r.data.take();
+        let data = data_owned
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         let url = r.url.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if data.is_some() == url.is_some() {
             return Err(DomainError::field(
@@ -167,6 +188,8 @@ impl Services {
             }
             _ => unreachable!("exactly one source, checked above"),
         };
+        let from_data = data.is_some();
+        drop(data_owned);
         let head = fetched
             .bytes
             .head()
@@ -177,7 +200,7 @@ impl Services {
             .or(fetched.declared_mime.clone())
             .or(r.mime_type.clone())
             .unwrap_or_else(|| "application/octet-stream".into());
-        let source_field = if data.is_some() { field } else { &url_field };
+        let source_field = if from_data { field } else { &url_field };
         if !accepted(kind, &mime) {
             return Err(DomainError::field(
                 source_field,
@@ -234,7 +257,19 @@ impl Services {
                     MediaKind::Video => out.seconds = out.seconds.or(inspect::mp4_seconds(&bytes)),
                     _ => {}
                 }
-                live.upload_media(bytes, kind).await
+                if bytes.len() > SPILL_OVER
+                    && !matches!(kind, MediaKind::Image | MediaKind::Sticker)
+                {
+                    // Large: from a temporary file, streamed (no second copy as ciphertext).
+                    let file = spill(bytes).await?;
+                    let result = live
+                        .upload_media_file(file.path().to_path_buf(), kind)
+                        .await;
+                    drop(file);
+                    result
+                } else {
+                    live.upload_media(bytes, kind).await
+                }
             }
             MediaBytes::File(file, _) => {
                 if kind == MediaKind::Video && out.seconds.is_none() {

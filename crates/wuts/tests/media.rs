@@ -240,6 +240,18 @@ async fn every_media_kind_round_trips(b: Backend) {
     assert_eq!(d["media"]["file_name"], json!("report.pdf"));
     assert_eq!(d["media"]["mime_type"], json!("application/pdf"));
 
+    // A large base64 document goes through a temporary file, streamed.
+    let big: Vec<u8> = (0..4_500_000u32).map(|i| (i * 7 % 253) as u8).collect();
+    let (_, d) = round_trip(
+        "/send/document",
+        json!({"number": "15554440052", "document": b64(&big), "file_name": "data.bin",
+            "mime_type": "application/x-custom"}),
+        big,
+        "document",
+    )
+    .await;
+    assert_eq!(d["media"]["mime_type"], json!("application/x-custom"));
+
     let sticker = webp(true, 2000);
     let (sent, d) = round_trip(
         "/send/sticker",
