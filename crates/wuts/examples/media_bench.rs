@@ -17,6 +17,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Images the receiving webhook counted, and when the last arrived.
+type Arrivals = Arc<Mutex<(usize, Option<Instant>)>>;
+
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
@@ -117,21 +120,19 @@ async fn main() -> anyhow::Result<()> {
     let files_url = format!("http://{}", fl.local_addr()?);
     tokio::spawn(async move { axum::serve(fl, files).await.unwrap() });
     // The receiving side's webhook: counts images.
-    let got: Arc<Mutex<(usize, Option<Instant>)>> = Default::default();
+    let got: Arrivals = Default::default();
     let hook = axum::Router::new()
         .route(
             "/hook",
-            axum::routing::post(
-                |State(g): State<Arc<Mutex<(usize, Option<Instant>)>>>, body: String| async move {
-                    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                    if v["data"]["message_type"] == json!("image") {
-                        let mut g = g.lock().unwrap();
-                        g.0 += 1;
-                        g.1 = Some(Instant::now());
-                    }
-                    "ok"
-                },
-            ),
+            axum::routing::post(|State(g): State<Arrivals>, body: String| async move {
+                let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                if v["data"]["message_type"] == json!("image") {
+                    let mut g = g.lock().unwrap();
+                    g.0 += 1;
+                    g.1 = Some(Instant::now());
+                }
+                "ok"
+            }),
         )
         .with_state(got.clone());
     let hl = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
