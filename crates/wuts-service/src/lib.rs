@@ -31,6 +31,9 @@ use std::time::Duration;
 use wuts_core::error::DomainResult;
 use wuts_core::{token::TokenHash, Principal};
 
+/// Media bytes kept in memory for repeated downloads (least recently used go first).
+const MEDIA_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Settings the use cases need from the configuration.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
@@ -77,6 +80,8 @@ pub struct Services {
     devices: wuts_device::DeviceManager,
     /// Fetches media URLs given by clients.
     media_http: reqwest::Client,
+    /// Media recently downloaded, by (device, message id), bounded by size.
+    media_cache: moka::sync::Cache<(String, String), bytes::Bytes>,
     /// Spreads each device's sends out.
     pacer: std::sync::Arc<pacing::Pacer>,
     /// Flips to true when the server starts shutting down (long-lived streams end then).
@@ -94,7 +99,13 @@ impl Services {
         let closing = std::sync::Arc::new(tokio::sync::watch::channel(false).0);
         let media_http = media_source::http_client(config.media_allow_private_urls);
         let pacer = std::sync::Arc::new(pacing::Pacer::new(config.send_interval));
+        let media_cache = moka::sync::Cache::builder()
+            .max_capacity(MEDIA_CACHE_BYTES)
+            .weigher(|_, v: &bytes::Bytes| u32::try_from(v.len()).unwrap_or(u32::MAX))
+            .time_to_idle(Duration::from_secs(600))
+            .build();
         Self {
+            media_cache,
             pacer,
             media_http,
             store,

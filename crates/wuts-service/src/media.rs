@@ -65,7 +65,7 @@ pub struct SentMedia {
 
 /// Downloaded media of a message.
 pub struct MediaFile {
-    pub bytes: Vec<u8>,
+    pub bytes: bytes::Bytes,
     pub mime_type: String,
     pub file_name: Option<String>,
 }
@@ -435,6 +435,19 @@ impl Services {
                 ))
             }
         };
+        let mime_type = row
+            .mime_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into());
+        // Recently downloaded media is served from memory (even while the device is offline).
+        let key = (device.id.clone(), message_id.to_string());
+        if let Some(bytes) = self.media_cache.get(&key) {
+            return Ok(MediaFile {
+                bytes,
+                mime_type,
+                file_name: row.file_name,
+            });
+        }
         let live = self.connected_device(&device).await?;
         // What the re-upload request needs: the chat, who sent it, and (in groups) the sender.
         let msg = self.store.message(&device.id, message_id).await?;
@@ -463,11 +476,11 @@ impl Services {
                 .set_media_reference(&device.id, message_id, &reference)
                 .await?;
         }
+        let bytes = bytes::Bytes::from(bytes);
+        self.media_cache.insert(key, bytes.clone());
         Ok(MediaFile {
             bytes,
-            mime_type: row
-                .mime_type
-                .unwrap_or_else(|| "application/octet-stream".into()),
+            mime_type,
             file_name: row.file_name,
         })
     }
