@@ -133,7 +133,7 @@ pub(crate) async fn catalogue(
             if let Some(sync) = h.get() {
                 data.insert("conversations".into(), json!(sync.conversations.len()));
                 data.insert("push_names".into(), json!(sync.pushnames.len()));
-                data.insert("chats".into(), history_chats(sync));
+                data.insert("chats".into(), crate::history::history_chats(sync));
             }
             ("history.sync", data)
         }
@@ -194,44 +194,6 @@ async fn with_ids(
     data.insert(format!("{field}_pn"), json!(ids.pn));
     data.insert(format!("{field}_lid"), json!(ids.lid));
     data
-}
-
-/// At most this many messages of a history sync are listed in its event.
-const HISTORY_EVENT_MESSAGES: usize = 1000;
-
-/// The chats of a history sync with their messages (id, sender side, time, type, text).
-fn history_chats(sync: &whatsapp_rust::waproto::whatsapp::HistorySync) -> Value {
-    let mut left = HISTORY_EVENT_MESSAGES;
-    let chats: Vec<Value> = sync
-        .conversations
-        .iter()
-        .map(|c| {
-            let messages: Vec<Value> = c
-                .messages
-                .iter()
-                .filter_map(|m| m.message.as_option())
-                .take(left)
-                .map(|w| {
-                    let key = w.key.as_option();
-                    let (kind, content, _) = match w.message.as_option() {
-                        Some(m) => crate::events::kind_of(m),
-                        None => ("unknown", None, Value::Null),
-                    };
-                    json!({
-                        "message_id": key.and_then(|k| k.id.clone()),
-                        "from_me": key.and_then(|k| k.from_me).unwrap_or(false),
-                        "participant": w.participant.clone().or_else(|| key.and_then(|k| k.participant.clone())),
-                        "timestamp": w.message_timestamp,
-                        "message_type": kind,
-                        "content": content,
-                    })
-                })
-                .collect();
-            left -= messages.len();
-            json!({"chat_jid": c.id, "messages": messages})
-        })
-        .collect();
-    Value::Array(chats)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod catalog;
 mod chat_state;
 mod contacts;
 mod events;
+mod history;
 mod live;
 pub mod media;
 pub mod media_http;

@@ -514,6 +514,17 @@ async fn on_event(
                         .apply_contact_change(&device.id, &jid, &c, &event, now)
                         .await
                 }
+                // A history sync's messages join our records with its event.
+                None if matches!(other, Event::HistorySync(_)) => {
+                    let rows = match other {
+                        Event::HistorySync(h) => h
+                            .get()
+                            .map(|s| crate::history::history_rows(&device.id, s))
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    };
+                    store.record_history(&device.id, &rows, &event, now).await
+                }
                 None => {
                     store
                         .record_event(&device.id, &event.id, name, &event.data, now)

@@ -107,6 +107,34 @@ impl Store {
         Ok(())
     }
 
+    /// Records the messages of a history sync (those not known yet) with the sync's one event,
+    /// in one transaction.
+    pub async fn record_history(
+        &self,
+        device_id: &str,
+        rows: &[MessageRow],
+        event: &NewEvent,
+        now: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for m in rows {
+            insert_message(m).execute(&mut *tx).await?;
+        }
+        append_event(
+            &mut tx,
+            device_id,
+            &event.id,
+            event.name,
+            &event.data,
+            now,
+            true,
+        )
+        .await?;
+        tx.commit().await?;
+        self.signal_events();
+        Ok(())
+    }
+
     /// Records one message (an outbound one, before it is sent).
     pub async fn insert_message(&self, m: &MessageRow) -> StoreResult<()> {
         insert_message(m).execute(&self.pool).await?;

@@ -71,6 +71,10 @@ async fn history_request_and_retry_receipt(b: Backend) {
     assert_eq!(messages[0]["message_id"], json!("3EB0OLD1"));
     assert_eq!(messages[1]["content"], json!("second"));
     assert_eq!(messages[1]["from_me"], json!(false));
+    // The history joined the device's message records: its own message has a status.
+    let (st, s) = app.get("/messages/3EB0OLD1/status", &admin).await;
+    assert_eq!(st, StatusCode::OK, "{s}");
+    assert_eq!(s["chat_jid"], json!(chat));
 
     // Bad history requests name the field.
     for (body, field) in [
