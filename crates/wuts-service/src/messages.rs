@@ -237,7 +237,7 @@ impl Services {
     pub(crate) async fn deliver(
         &self,
         device: &Device,
-        live: &wuts_device::LiveDevice,
+        live: &std::sync::Arc<wuts_device::LiveDevice>,
         to: &str,
         message: wuts_device::wa::Message,
         kind: &str,
@@ -275,6 +275,37 @@ impl Services {
             message_type: kind.to_string(),
         };
         self.store.queue_message(&row, &queued).await?;
+        // The rest runs on its own task: a caller that hangs up while the message waits for
+        // its slot does not leave it queued until the next restart.
+        let (this, device, live) = (self.clone(), device.clone(), live.clone());
+        let (to, kind) = (to.to_string(), kind.to_string());
+        tokio::spawn(async move {
+            this.send_queued(
+                &device, &live, chat, message, message_id, timer, &to, &kind, content, extra,
+            )
+            .await
+        })
+        .await
+        .map_err(|e| DomainError::Internal(format!("send task failed: {e}")))?
+    }
+
+    /// Waits for the device's slot, sends a queued message, and records the outcome and the
+    /// `message.sent` event.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_queued(
+        &self,
+        device: &Device,
+        live: &wuts_device::LiveDevice,
+        chat: wuts_device::Jid,
+        message: wuts_device::wa::Message,
+        message_id: String,
+        timer: u32,
+        to: &str,
+        kind: &str,
+        content: Option<String>,
+        extra: serde_json::Value,
+    ) -> DomainResult<Delivered> {
+        let is_group = to.ends_with("@g.us");
         self.pacer.turn(&device.id).await;
         if let Err(e) = live
             .send_with_timer(chat.clone(), message, &message_id, timer)
