@@ -25,6 +25,8 @@ impl Services {
 
     /// Sends what the outbox still holds (after a restart), each device once it is connected.
     pub async fn resume_outbox(&self) {
+        // Only what an earlier run left: sends accepted from now on are this run's own.
+        let before = time::now_millis();
         let devices = match self.store.devices_with_queue().await {
             Ok(d) => d,
             Err(e) => {
@@ -35,14 +37,14 @@ impl Services {
         for device_id in devices {
             let this = self.clone();
             tokio::spawn(async move {
-                if let Err(e) = this.drain(&device_id).await {
+                if let Err(e) = this.drain(&device_id, before).await {
                     tracing::warn!(%device_id, "queued messages not sent: {e}");
                 }
             });
         }
     }
 
-    async fn drain(&self, device_id: &str) -> DomainResult<()> {
+    async fn drain(&self, device_id: &str, before: i64) -> DomainResult<()> {
         // Wait for the device to come back (it is being restored).
         let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
         let live = loop {
@@ -59,6 +61,9 @@ impl Services {
             tokio::time::sleep(Duration::from_millis(500)).await;
         };
         for q in self.store.queued(device_id).await? {
+            if q.queued_at >= before {
+                continue;
+            }
             let now = time::now_millis();
             let decoded = wuts_device::decode_message(&q.payload);
             let chat = q.chat_jid.parse::<wuts_device::Jid>().ok();
