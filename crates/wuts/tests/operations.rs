@@ -59,6 +59,22 @@ async fn health_ready_metrics_docs(b: Backend) {
         "/health",
         "/ready",
         "/metrics",
+        "/send/image",
+        "/send/video",
+        "/send/audio",
+        "/send/document",
+        "/send/sticker",
+        "/send/buttons",
+        "/send/buttons-response",
+        "/send/interactive",
+        "/send/list-response",
+        "/send/template",
+        "/send/product",
+        "/send/catalog",
+        "/messages/{id}/media",
+        "/messages/{id}/retry",
+        "/messages/history/request",
+        "/messages/queue",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }
