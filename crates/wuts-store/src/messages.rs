@@ -120,6 +120,25 @@ impl Store {
         for m in rows {
             insert_message(m).execute(&mut *tx).await?;
         }
+        // The history's chats become known chats (their settings come from app state).
+        let mut chats: Vec<(&str, i64)> = Vec::new();
+        for m in rows {
+            match chats.iter_mut().find(|(j, _)| *j == m.chat_jid) {
+                Some(c) => c.1 = c.1.max(m.sent_at),
+                None => chats.push((&m.chat_jid, m.sent_at)),
+            }
+        }
+        for (jid, last) in chats {
+            sqlx::query(
+                "INSERT INTO chats (device_id, jid, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (device_id, jid) DO NOTHING",
+            )
+            .bind(device_id)
+            .bind(jid)
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+        }
         append_event(
             &mut tx,
             device_id,

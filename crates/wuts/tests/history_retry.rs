@@ -75,6 +75,8 @@ async fn history_request_and_retry_receipt(b: Backend) {
     let (st, s) = app.get("/messages/3EB0OLD1/status", &admin).await;
     assert_eq!(st, StatusCode::OK, "{s}");
     assert_eq!(s["chat_jid"], json!(chat));
+    let (_, chats) = app.get("/chats", &admin).await;
+    assert!(chats.to_string().contains(chat), "{chats}");
 
     // Bad history requests name the field.
     for (body, field) in [
