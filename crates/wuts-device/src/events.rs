@@ -289,13 +289,13 @@ pub(crate) async fn record_messages(
     for m in batch {
         if let Some(md) = crate::media::media_details(&m.message) {
             media.push(wuts_store::media::MediaRow {
+                reference: md.reference(),
                 device_id: device.id.clone(),
                 message_id: m.info.id.to_string(),
                 media_type: md.kind.as_str().to_string(),
                 mime_type: md.mime_type,
                 file_name: md.file_name,
                 file_length: md.file_length.and_then(|l| i64::try_from(l).ok()),
-                reference: md.reference,
             });
         }
         let sender = identities(

@@ -89,7 +89,15 @@ pub struct MediaDetails {
     pub mime_type: Option<String>,
     pub file_name: Option<String>,
     pub file_length: Option<u64>,
-    pub reference: Vec<u8>,
+    /// The media part alone.
+    part: wa::Message,
+}
+
+impl MediaDetails {
+    /// The reference to keep: the media part, encoded (only when it is kept).
+    pub fn reference(&self) -> Vec<u8> {
+        self.part.encode_to_vec()
+    }
 }
 
 pub fn media_details(m: &wa::Message) -> Option<MediaDetails> {
@@ -167,7 +175,7 @@ pub fn media_details(m: &wa::Message) -> Option<MediaDetails> {
         mime_type: mime,
         file_name,
         file_length: len,
-        reference: only.encode_to_vec(),
+        part: only,
     })
 }
 
@@ -188,123 +196,82 @@ pub struct OutgoingMedia {
     pub mentions: Vec<String>,
 }
 
+/// A media part of `$ty` carrying the upload's reference (URL, path, key, hashes, length), the
+/// MIME type and mentions, plus the kind's own fields.
+macro_rules! uploaded_part {
+    ($ty:ident, $up:expr, $o:expr, $context:expr, { $($field:ident: $value:expr),* $(,)? }) => {
+        $ty {
+            url: Some($up.url.clone()),
+            direct_path: Some($up.direct_path.clone()),
+            media_key: Some($up.media_key.to_vec()),
+            file_enc_sha256: Some($up.file_enc_sha256.to_vec()),
+            file_sha256: Some($up.file_sha256.to_vec()),
+            file_length: Some($up.file_length),
+            media_key_timestamp: Some($up.media_key_timestamp),
+            mimetype: Some($o.mime_type.clone()),
+            context_info: $context,
+            $($field: $value,)*
+            ..Default::default()
+        }
+        .into()
+    };
+}
+
 /// The message for uploaded media.
 pub fn media_message(kind: MediaKind, up: &UploadResponse, o: &OutgoingMedia) -> wa::Message {
-    let context = (!o.mentions.is_empty()).then(|| wa::ContextInfo {
-        mentioned_jid: o.mentions.clone(),
-        ..Default::default()
-    });
-    let context: whatsapp_rust::buffa::MessageField<wa::ContextInfo> = context.into();
+    use wa::message::{AudioMessage, DocumentMessage, ImageMessage, StickerMessage, VideoMessage};
+    let context: whatsapp_rust::buffa::MessageField<wa::ContextInfo> = (!o.mentions.is_empty())
+        .then(|| wa::ContextInfo {
+            mentioned_jid: o.mentions.clone(),
+            ..Default::default()
+        })
+        .into();
+    let view_once = o.view_once.then_some(true);
     let mut m = wa::Message::default();
-    let common = (
-        Some(up.url.clone()),
-        Some(up.direct_path.clone()),
-        Some(up.media_key.to_vec()),
-        Some(up.file_enc_sha256.to_vec()),
-        Some(up.file_sha256.to_vec()),
-        Some(up.file_length),
-        Some(up.media_key_timestamp),
-    );
-    let (url, direct_path, media_key, file_enc_sha256, file_sha256, file_length, key_ts) = common;
     match kind {
         MediaKind::Image => {
-            m.image_message = wa::message::ImageMessage {
-                url,
-                direct_path,
-                media_key,
-                file_enc_sha256,
-                file_sha256,
-                file_length,
-                media_key_timestamp: key_ts,
-                mimetype: Some(o.mime_type.clone()),
+            m.image_message = uploaded_part!(ImageMessage, up, o, context, {
                 caption: o.caption.clone(),
                 width: o.width,
                 height: o.height,
                 jpeg_thumbnail: o.jpeg_thumbnail.clone(),
-                view_once: o.view_once.then_some(true),
-                context_info: context,
-                ..Default::default()
-            }
-            .into()
+                view_once: view_once,
+            })
         }
         MediaKind::Video => {
-            m.video_message = wa::message::VideoMessage {
-                url,
-                direct_path,
-                media_key,
-                file_enc_sha256,
-                file_sha256,
-                file_length,
-                media_key_timestamp: key_ts,
-                mimetype: Some(o.mime_type.clone()),
+            m.video_message = uploaded_part!(VideoMessage, up, o, context, {
                 caption: o.caption.clone(),
                 seconds: o.seconds,
                 width: o.width,
                 height: o.height,
                 jpeg_thumbnail: o.jpeg_thumbnail.clone(),
                 streaming_sidecar: up.streaming_sidecar.clone(),
-                view_once: o.view_once.then_some(true),
-                context_info: context,
-                ..Default::default()
-            }
-            .into()
+                view_once: view_once,
+            })
         }
         MediaKind::Audio => {
-            m.audio_message = wa::message::AudioMessage {
-                url,
-                direct_path,
-                media_key,
-                file_enc_sha256,
-                file_sha256,
-                file_length,
-                media_key_timestamp: key_ts,
-                mimetype: Some(o.mime_type.clone()),
+            m.audio_message = uploaded_part!(AudioMessage, up, o, context, {
                 seconds: o.seconds,
                 ptt: Some(o.ptt),
                 waveform: o.waveform.clone(),
                 streaming_sidecar: up.streaming_sidecar.clone(),
-                view_once: o.view_once.then_some(true),
-                context_info: context,
-                ..Default::default()
-            }
-            .into()
+                view_once: view_once,
+            })
         }
         MediaKind::Document => {
-            m.document_message = wa::message::DocumentMessage {
-                url,
-                direct_path,
-                media_key,
-                file_enc_sha256,
-                file_sha256,
-                file_length,
-                media_key_timestamp: key_ts,
-                mimetype: Some(o.mime_type.clone()),
+            m.document_message = uploaded_part!(DocumentMessage, up, o, context, {
                 caption: o.caption.clone(),
                 title: o.file_name.clone(),
                 file_name: o.file_name.clone(),
                 jpeg_thumbnail: o.jpeg_thumbnail.clone(),
-                context_info: context,
-                ..Default::default()
-            }
-            .into()
+            })
         }
         MediaKind::Sticker => {
-            m.sticker_message = wa::message::StickerMessage {
-                url,
-                direct_path,
-                media_key,
-                file_enc_sha256,
-                file_sha256,
-                file_length,
-                media_key_timestamp: key_ts,
-                mimetype: Some(o.mime_type.clone()),
+            m.sticker_message = uploaded_part!(StickerMessage, up, o, context, {
                 width: o.width,
                 height: o.height,
                 is_animated: Some(o.animated),
-                context_info: context,
-                ..Default::default()
-            }
-            .into()
+            })
         }
     }
     m

@@ -288,7 +288,7 @@ impl Services {
             "file_name": out.file_name, "caption": out.caption, "seconds": out.seconds,
             "ptt": (kind == MediaKind::Audio).then_some(r.ptt), "view_once": r.view_once,
             "has_media": true}});
-        let reference = wuts_device::media::media_details(&message).map(|d| d.reference);
+        let reference = wuts_device::media::media_details(&message).map(|d| d.reference());
         if delay > 0.0 {
             tokio::time::sleep(Duration::from_secs_f64(delay)).await;
         }
