@@ -111,13 +111,6 @@ pub struct Catalog {
     pub thumbnail: Option<String>,
 }
 
-/// Waits `secs` seconds (a send's `delay`).
-async fn pause(secs: f64) {
-    if secs > 0.0 {
-        tokio::time::sleep(std::time::Duration::from_secs_f64(secs)).await;
-    }
-}
-
 fn text(field: &str, v: &str, max: usize) -> DomainResult<String> {
     let v = v.trim();
     if v.is_empty() {
@@ -503,7 +496,7 @@ impl Services {
         };
         let extra = json!({"template": {"footer": footer, "buttons": t.buttons.len(),
             "header_type": t.header_type}});
-        pause(delay).await;
+        crate::messages::pause(delay).await;
         self.send_kind(
             caller,
             Some(&device.id),
@@ -589,7 +582,7 @@ impl Services {
         let extra = json!({"product": {"product_id": product_id, "title": title,
             "business_owner_jid": owner, "currency_code": p.currency_code,
             "price_amount_1000": p.price_amount_1000}});
-        pause(delay).await;
+        crate::messages::pause(delay).await;
         self.send_kind(
             caller,
             Some(&device.id),
@@ -692,7 +685,7 @@ impl Services {
         };
         let extra = json!({"catalog": {"title": title, "business_owner_jid": owner,
             "sections": c.sections.len(), "products": total}});
-        pause(delay).await;
+        crate::messages::pause(delay).await;
         self.send_kind(
             caller,
             device_id,

@@ -6,7 +6,6 @@ use crate::media_source::{self, Fetched, Limits, MediaBytes};
 use crate::message_kinds::{SentKind, FIELD_MAX};
 use crate::messages::recipient;
 use crate::Services;
-use std::time::Duration;
 use wuts_core::error::DomainResult;
 use wuts_core::{time, DomainError, Principal};
 pub use wuts_device::media::MediaKind;
@@ -108,6 +107,45 @@ async fn spill(bytes: Vec<u8>) -> DomainResult<tempfile::NamedTempFile> {
     .map_err(|e| DomainError::Internal(format!("temporary file: {e}")))
 }
 
+/// Where media comes from: base64 (or a data URI), or a URL.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Data(&'a str),
+    Url(&'a str),
+}
+
+/// Exactly one of the base64 field `field` and `{field}_url`, non-empty.
+fn one_source<'a>(
+    field: &str,
+    data: Option<&'a str>,
+    url: Option<&'a str>,
+) -> DomainResult<Source<'a>> {
+    let given = |v: Option<&'a str>| v.map(str::trim).filter(|s| !s.is_empty());
+    match (given(data), given(url)) {
+        (Some(d), None) => Ok(Source::Data(d)),
+        (None, Some(u)) => Ok(Source::Url(u)),
+        _ => Err(DomainError::field(
+            field,
+            format!("exactly one of {field} and {field}_url is required"),
+        )),
+    }
+}
+
+/// An image's size and thumbnail, worked out off the runtime; the bytes come back. An image
+/// the decoder chokes on (even by panicking) just has no facts.
+async fn image_facts_of(bytes: Vec<u8>) -> DomainResult<(Vec<u8>, Option<(u32, u32, Vec<u8>)>)> {
+    tokio::task::spawn_blocking(move || {
+        let facts = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            inspect::image_facts(&bytes)
+        }))
+        .ok()
+        .flatten();
+        (bytes, facts)
+    })
+    .await
+    .map_err(|e| DomainError::Internal(format!("image inspection: {e}")))
+}
+
 fn too_long(field: &str, v: &Option<String>) -> DomainResult<()> {
     match v {
         Some(s) if s.chars().count() > FIELD_MAX => Err(DomainError::field(
@@ -119,9 +157,33 @@ fn too_long(field: &str, v: &Option<String>) -> DomainResult<()> {
 }
 
 impl Services {
-    /// The HTTP client for media URLs (private addresses only when the operator allows them).
-    fn media_http(&self) -> &reqwest::Client {
-        &self.media_http
+    /// Fetches media of `kind` from its source within the kind's limits (`field` names the
+    /// base64 field; URL errors name `{field}_url`).
+    async fn fetch_media(
+        &self,
+        kind: MediaKind,
+        field: &str,
+        source: Source<'_>,
+    ) -> DomainResult<Fetched> {
+        let max_bytes = max_bytes_of(kind);
+        match source {
+            Source::Data(d) => media_source::from_base64(field, d, max_bytes),
+            Source::Url(u) => {
+                // Videos and documents get twice the download time (WUTS: 30 s, 60 s for video).
+                let timeout = match kind {
+                    MediaKind::Video | MediaKind::Document => {
+                        self.config.media_download_timeout * 2
+                    }
+                    _ => self.config.media_download_timeout,
+                };
+                let limits = Limits {
+                    max_bytes,
+                    timeout,
+                    allow_private: self.config.media_allow_private_urls,
+                };
+                media_source::from_url(&self.media_http, &format!("{field}_url"), u, limits).await
+            }
+        }
     }
 
     /// Sends a media message of `kind`; `field` is the name of the base64 field (`image`, …).
@@ -140,21 +202,12 @@ impl Services {
         let to = recipient(recipient_field, to)?;
         // The base64 text is dropped once decoded (it can be tens of megabytes).
         let data_owned = r.data.take();
-        let data = data_owned
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        let url = r.url.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        if data.is_some() == url.is_some() {
-            return Err(DomainError::field(
-                field,
-                format!("exactly one of {field} and {url_field} is required"),
-            ));
-        }
+        let source = one_source(field, data_owned.as_deref(), r.url.as_deref())?;
         too_long("caption", &r.caption)?;
         let delay = crate::messages::seconds("delay", r.delay)?;
         too_long("file_name", &r.file_name)?;
-        if kind == MediaKind::Document && url.is_some() && r.file_name.is_none() {
+        if kind == MediaKind::Document && matches!(source, Source::Url(_)) && r.file_name.is_none()
+        {
             return Err(DomainError::field(
                 "file_name",
                 "is required when document_url is used",
@@ -169,26 +222,9 @@ impl Services {
             ),
             None => None,
         };
-        let max_bytes = max_bytes_of(kind);
-        // Videos and documents get twice the download time (WUTS: 30 s, 60 s for video).
-        let timeout = match kind {
-            MediaKind::Video | MediaKind::Document => self.config.media_download_timeout * 2,
-            _ => self.config.media_download_timeout,
-        };
         let device = self.resolve_device(caller, device_id).await?;
-        let fetched: Fetched = match (data, url) {
-            (Some(d), _) => media_source::from_base64(field, d, max_bytes)?,
-            (_, Some(u)) => {
-                let limits = Limits {
-                    max_bytes,
-                    timeout,
-                    allow_private: self.config.media_allow_private_urls,
-                };
-                media_source::from_url(self.media_http(), &url_field, u, limits).await?
-            }
-            _ => unreachable!("exactly one source, checked above"),
-        };
-        let from_data = data.is_some();
+        let fetched = self.fetch_media(kind, field, source).await?;
+        let from_data = matches!(source, Source::Data(_));
         drop(data_owned);
         let head = fetched
             .bytes
@@ -228,13 +264,12 @@ impl Services {
         let live = self.connected_device(&device).await?;
         let upload_started = time::now_millis();
         let uploaded = match fetched.bytes {
-            MediaBytes::Memory(bytes) => {
+            MediaBytes::Memory(mut bytes) => {
                 match kind {
                     MediaKind::Image | MediaKind::Sticker => {
-                        let b = bytes.clone();
-                        if let Ok(Some((w, h, t))) =
-                            tokio::task::spawn_blocking(move || inspect::image_facts(&b)).await
-                        {
+                        let facts;
+                        (bytes, facts) = image_facts_of(bytes).await?;
+                        if let Some((w, h, t)) = facts {
                             out.width = Some(w);
                             out.height = Some(h);
                             if kind == MediaKind::Image && out.jpeg_thumbnail.is_none() {
@@ -289,9 +324,7 @@ impl Services {
             "ptt": (kind == MediaKind::Audio).then_some(r.ptt), "view_once": r.view_once,
             "has_media": true}});
         let reference = wuts_device::media::media_details(&message).map(|d| d.reference());
-        if delay > 0.0 {
-            tokio::time::sleep(Duration::from_secs_f64(delay)).await;
-        }
+        crate::messages::pause(delay).await;
         let delivered = self
             .deliver(
                 &device,
@@ -347,28 +380,8 @@ impl Services {
         data: Option<&str>,
         url: Option<&str>,
     ) -> DomainResult<wuts_device::wa::message::ImageMessage> {
-        let url_field = format!("{field}_url");
-        let max_bytes = max_bytes_of(MediaKind::Image);
-        let fetched = match (
-            data.map(str::trim).filter(|s| !s.is_empty()),
-            url.map(str::trim).filter(|s| !s.is_empty()),
-        ) {
-            (Some(d), None) => media_source::from_base64(field, d, max_bytes)?,
-            (None, Some(u)) => {
-                let limits = Limits {
-                    max_bytes,
-                    timeout: self.config.media_download_timeout,
-                    allow_private: self.config.media_allow_private_urls,
-                };
-                media_source::from_url(self.media_http(), &url_field, u, limits).await?
-            }
-            _ => {
-                return Err(DomainError::field(
-                    field,
-                    format!("exactly one of {field} and {url_field} is required"),
-                ))
-            }
-        };
+        let source = one_source(field, data, url)?;
+        let fetched = self.fetch_media(MediaKind::Image, field, source).await?;
         let bytes = fetched
             .bytes
             .into_vec()
@@ -381,11 +394,7 @@ impl Services {
             ));
         }
         let live = self.connected_device(device).await?;
-        let b = bytes.clone();
-        let facts = tokio::task::spawn_blocking(move || inspect::image_facts(&b))
-            .await
-            .ok()
-            .flatten();
+        let (bytes, facts) = image_facts_of(bytes).await?;
         let mut out = OutgoingMedia {
             mime_type: mime,
             ..Default::default()

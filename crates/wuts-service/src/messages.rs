@@ -75,6 +75,13 @@ pub fn recipient(field: &str, raw: &str) -> DomainResult<String> {
     Ok(format!("{}@s.whatsapp.net", normalize_phone(field, r)?))
 }
 
+/// Waits `secs` seconds (a send's `delay`, checked by [`seconds`]).
+pub(crate) async fn pause(secs: f64) {
+    if secs > 0.0 {
+        tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+    }
+}
+
 pub(crate) fn seconds(field: &str, v: Option<f64>) -> DomainResult<f64> {
     match v {
         None => Ok(0.0),
@@ -189,9 +196,7 @@ impl Services {
             },
         };
 
-        if delay > 0.0 {
-            tokio::time::sleep(Duration::from_secs_f64(delay)).await;
-        }
+        pause(delay).await;
         let presence_sent = typing > 0.0 && live.typing(&chat, typing).await;
 
         let extra = serde_json::json!({

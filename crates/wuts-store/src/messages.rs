@@ -154,12 +154,6 @@ impl Store {
         Ok(())
     }
 
-    /// Records one message (an outbound one, before it is sent).
-    pub async fn insert_message(&self, m: &MessageRow) -> StoreResult<()> {
-        insert_message(m).execute(&self.pool).await?;
-        Ok(())
-    }
-
     /// Replaces a message's text (an edit).
     pub async fn set_message_content(
         &self,

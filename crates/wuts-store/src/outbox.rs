@@ -44,55 +44,49 @@ impl Store {
 
     /// The message was handed to WhatsApp: out of the outbox, status `pending` (until receipts).
     pub async fn mark_sent(&self, device_id: &str, message_id: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM outbox WHERE device_id = $1 AND message_id = $2")
-            .bind(device_id)
-            .bind(message_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
+        self.settle(
+            device_id,
+            message_id,
             "UPDATE messages SET status = 'pending' \
              WHERE device_id = $1 AND message_id = $2 AND status = 'queued'",
         )
-        .bind(device_id)
-        .bind(message_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// The send failed: the entry and its message row go (the caller was told).
     pub async fn drop_queued(&self, device_id: &str, message_id: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        for table in ["outbox", "messages"] {
-            sqlx::query(&format!(
-                "DELETE FROM {table} WHERE device_id = $1 AND message_id = $2"
-            ))
-            .bind(device_id)
-            .bind(message_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.settle(
+            device_id,
+            message_id,
+            "DELETE FROM messages WHERE device_id = $1 AND message_id = $2",
+        )
+        .await
     }
 
     /// A queued message given up: out of the outbox, its row marked `failed`.
     pub async fn fail_queued(&self, device_id: &str, message_id: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM outbox WHERE device_id = $1 AND message_id = $2")
-            .bind(device_id)
-            .bind(message_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
+        self.settle(
+            device_id,
+            message_id,
             "UPDATE messages SET status = 'failed' WHERE device_id = $1 AND message_id = $2",
         )
-        .bind(device_id)
-        .bind(message_id)
-        .execute(&mut *tx)
-        .await?;
+        .await
+    }
+
+    /// Takes a message out of the outbox and applies `then` (bound to the device and message
+    /// ids) to its row, in one transaction.
+    async fn settle(&self, device_id: &str, message_id: &str, then: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for sql in [
+            "DELETE FROM outbox WHERE device_id = $1 AND message_id = $2",
+            then,
+        ] {
+            sqlx::query(sql)
+                .bind(device_id)
+                .bind(message_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
