@@ -5,7 +5,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::wa::{gateway, pair, wait_connected, Receiver};
+use common::wa::{gateway, hook, two_accounts};
 use common::{assert_error, Backend};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -25,38 +25,9 @@ both_backends!(business_messages_reach_the_other_account);
 async fn business_messages_reach_the_other_account(b: Backend) {
     let sim = SimServer::start("127.0.0.1:0").await.unwrap();
     let app = gateway(b, &sim).await;
-    let (rx_b, url_b) = Receiver::start(vec![]).await;
-    let (_, _, admin) = app.register("biz").await;
-    let (_, user_b) = app.user(&admin, "user").await;
-    app.device(&admin, "a").await;
-    app.device(&user_b, "b").await;
-    app.post(
-        "/webhook",
-        &user_b,
-        json!({"webhook_url": url_b, "enabled_events": ["message.received"]}),
-    )
-    .await;
-    pair(&app, &sim, &admin, "15554440061").await;
-    pair(&app, &sim, &user_b, "15554440062").await;
-    wait_connected(&app, &admin).await;
-    wait_connected(&app, &user_b).await;
+    let (admin, user_b) = two_accounts(&app, &sim, "biz", ["15554440061", "15554440062"]).await;
+    let rx_b = hook(&app, &user_b, &["message.received"]).await;
     let to = "15554440062";
-
-    let at_b = |id: String| {
-        let rx = rx_b.clone();
-        async move {
-            let got = rx
-                .until(&format!("{id} at b"), |r| {
-                    r.iter().any(|x| x.1["data"]["message_id"] == json!(id))
-                })
-                .await;
-            got.into_iter()
-                .find(|x| x.1["data"]["message_id"] == json!(id))
-                .unwrap()
-                .1["data"]
-                .clone()
-        }
-    };
     let send = |path: &'static str, body: Value| {
         let (app, admin) = (&app, &admin);
         async move {
@@ -73,7 +44,7 @@ async fn business_messages_reach_the_other_account(b: Backend) {
             "buttons": [{"id": "yes", "display_text": "Yes"}, {"id": "no", "display_text": "No"}]}),
     )
     .await;
-    let d = at_b(id.clone()).await;
+    let d = rx_b.data_of(&id).await;
     assert_eq!(d["message_type"], json!("buttons"), "{d}");
     assert_eq!(d["content"], json!("Pick one"));
     assert_eq!(d["buttons"][1]["id"], json!("no"));
@@ -85,7 +56,7 @@ async fn business_messages_reach_the_other_account(b: Backend) {
             "quoted": {"message_id": id, "participant": "15554440061", "body": "Pick one"}}),
     )
     .await;
-    let d = at_b(rid).await;
+    let d = rx_b.data_of(&rid).await;
     assert_eq!(d["message_type"], json!("buttons_response"), "{d}");
     assert_eq!(d["selected_button_id"], json!("yes"));
     assert_eq!(d["quoted_message_id"], json!(id));
@@ -97,7 +68,7 @@ async fn business_messages_reach_the_other_account(b: Backend) {
                 {"id": "juice", "title": "Juice"}]}]}),
     )
     .await;
-    let d = at_b(id.clone()).await;
+    let d = rx_b.data_of(&id).await;
     assert_eq!(d["message_type"], json!("list"), "{d}");
     assert_eq!(d["list"]["sections"][0]["rows"][1]["id"], json!("juice"));
     assert_eq!(d["list"]["button_text"], json!("Open"));
@@ -108,7 +79,7 @@ async fn business_messages_reach_the_other_account(b: Backend) {
             "quoted": {"message_id": id, "participant": "15554440061"}}),
     )
     .await;
-    let d = at_b(rid).await;
+    let d = rx_b.data_of(&rid).await;
     assert_eq!(d["message_type"], json!("list_response"), "{d}");
     assert_eq!(d["selected_row_id"], json!("tea"));
 
@@ -122,7 +93,7 @@ async fn business_messages_reach_the_other_account(b: Backend) {
     )
     .await;
     assert_eq!(r["status"], json!("sent"));
-    let d = at_b(id).await;
+    let d = rx_b.data_of(&id).await;
     assert_eq!(d["message_type"], json!("template"), "{d}");
     assert_eq!(d["content"], json!("Your order shipped"));
     assert_eq!(
@@ -141,7 +112,7 @@ async fn business_messages_reach_the_other_account(b: Backend) {
                 "price_amount_1000": 12500, "product_image": png()}, "body": "New!"}),
     )
     .await;
-    let d = at_b(id).await;
+    let d = rx_b.data_of(&id).await;
     assert_eq!(d["message_type"], json!("product"), "{d}");
     assert_eq!(d["product"]["product_id"], json!("p-1"));
     assert_eq!(d["product"]["price_amount_1000"], json!(12500));
@@ -154,7 +125,7 @@ async fn business_messages_reach_the_other_account(b: Backend) {
                 {"title": "Mugs", "product_ids": ["p-1", "p-2"]}, {"title": "Cups", "product_ids": ["p-3"]}]}),
     )
     .await;
-    let d = at_b(id).await;
+    let d = rx_b.data_of(&id).await;
     assert_eq!(d["message_type"], json!("catalog"), "{d}");
     assert_eq!(d["catalog"]["sections"][1]["product_ids"], json!(["p-3"]));
 

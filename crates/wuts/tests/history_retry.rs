@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::wa::{gateway, pair, wait_connected, Receiver};
+use common::wa::{gateway, hook, two_accounts};
 use common::{assert_error, Backend};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -16,21 +16,8 @@ both_backends!(history_request_and_retry_receipt);
 async fn history_request_and_retry_receipt(b: Backend) {
     let sim = SimServer::start("127.0.0.1:0").await.unwrap();
     let app = gateway(b, &sim).await;
-    let (rx_a, url_a) = Receiver::start(vec![]).await;
-    let (_, _, admin) = app.register("hist").await;
-    let (_, user_b) = app.user(&admin, "user").await;
-    app.device(&admin, "a").await;
-    app.device(&user_b, "b").await;
-    app.post(
-        "/webhook",
-        &admin,
-        json!({"webhook_url": url_a, "enabled_events": ["history.sync"]}),
-    )
-    .await;
-    pair(&app, &sim, &admin, "15554440071").await;
-    pair(&app, &sim, &user_b, "15554440072").await;
-    wait_connected(&app, &admin).await;
-    wait_connected(&app, &user_b).await;
+    let (admin, user_b) = two_accounts(&app, &sim, "hist", ["15554440071", "15554440072"]).await;
+    let rx_a = hook(&app, &admin, &["history.sync"]).await;
 
     // The phone of A knows three older messages of its chat with B.
     let chat = "15554440072@s.whatsapp.net";

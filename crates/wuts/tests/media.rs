@@ -6,7 +6,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::wa::{gateway_with, pair, wait_connected, Receiver};
+use common::wa::{gateway_with, hook, two_accounts};
 use common::{assert_error, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -133,46 +133,18 @@ async fn every_media_kind_round_trips(b: Backend) {
         c.media_download_timeout_secs = 2;
     })
     .await;
-    let (rx_b, url_b) = Receiver::start(vec![]).await;
-    let (_, _, admin) = app.register("media").await;
-    let (_, user_b) = app.user(&admin, "user").await;
-    app.device(&admin, "a").await;
-    app.device(&user_b, "b").await;
-    app.post(
-        "/webhook",
-        &user_b,
-        json!({"webhook_url": url_b, "enabled_events": ["message.received"]}),
-    )
-    .await;
-    pair(&app, &sim, &admin, "15554440051").await;
-    pair(&app, &sim, &user_b, "15554440052").await;
-    wait_connected(&app, &admin).await;
-    wait_connected(&app, &user_b).await;
+    let (admin, user_b) = two_accounts(&app, &sim, "media", ["15554440051", "15554440052"]).await;
+    let rx_b = hook(&app, &user_b, &["message.received"]).await;
 
-    let at_b = |id: String| {
-        let rx = rx_b.clone();
-        async move {
-            let got = rx
-                .until(&format!("{id} at b"), |r| {
-                    r.iter().any(|x| x.1["data"]["message_id"] == json!(id))
-                })
-                .await;
-            got.into_iter()
-                .find(|x| x.1["data"]["message_id"] == json!(id))
-                .unwrap()
-                .1["data"]
-                .clone()
-        }
-    };
     // Sends, checks the webhook at B, and that both sides download the same bytes.
     let round_trip = |path: &'static str, body: Value, bytes: Vec<u8>, kind: &'static str| {
-        let (app, admin, user_b, at_b) = (&app, &admin, &user_b, &at_b);
+        let (app, admin, user_b, rx_b) = (&app, &admin, &user_b, &rx_b);
         async move {
             let (st, sent) = app.post(path, admin, body).await;
             assert_eq!(st, StatusCode::OK, "{path}: {sent}");
             assert_eq!(sent["success"], json!(true));
             let id = sent["message_id"].as_str().unwrap().to_string();
-            let d = at_b(id.clone()).await;
+            let d = rx_b.data_of(&id).await;
             assert_eq!(d["message_type"], json!(kind), "{d}");
             assert_eq!(d["media"]["file_length"], json!(bytes.len()), "{d}");
             let (st, got, _) = download(app, user_b, &id).await;
@@ -280,7 +252,7 @@ async fn every_media_kind_round_trips(b: Backend) {
         .await
         .unwrap();
     let id = sent["id"].as_str().unwrap().to_string();
-    let d = at_b(id.clone()).await;
+    let d = rx_b.data_of(&id).await;
     assert_eq!(d["message_type"], json!("image"), "{d}");
     assert_eq!(d["content"], json!("from the phone"));
     let res = reqwest::Client::new()

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::wa::{gateway_with, pair, wait_connected};
+use common::wa::{gateway_with, two_accounts};
 use common::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -15,14 +15,7 @@ both_backends!(paced_burst_and_hung_up_caller);
 async fn paced_burst_and_hung_up_caller(b: Backend) {
     let sim = SimServer::start("127.0.0.1:0").await.unwrap();
     let app = gateway_with(b, &sim, |c| c.send_interval_ms = 700).await;
-    let (_, _, admin) = app.register("pace").await;
-    let (_, user_b) = app.user(&admin, "user").await;
-    app.device(&admin, "a").await;
-    app.device(&user_b, "b").await;
-    pair(&app, &sim, &admin, "15554440081").await;
-    pair(&app, &sim, &user_b, "15554440082").await;
-    wait_connected(&app, &admin).await;
-    wait_connected(&app, &user_b).await;
+    let (admin, _) = two_accounts(&app, &sim, "pace", ["15554440081", "15554440082"]).await;
 
     // Three sends at once leave one slot apart: the last answers two intervals after the first.
     let started = Instant::now();

@@ -3,7 +3,7 @@
 mod common;
 
 use axum::http::HeaderMap;
-use common::wa::{gateway, pair, Receiver};
+use common::wa::{gateway, hook, pair, two_accounts, Receiver};
 use common::Backend;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -772,41 +772,8 @@ both_backends!(message_kinds_reach_the_other_account);
 async fn message_kinds_reach_the_other_account(b: Backend) {
     let sim = SimServer::start("127.0.0.1:0").await.unwrap();
     let app = gateway(b, &sim).await;
-    let (rx_b, url_b) = Receiver::start(vec![]).await;
-    let (_, _, admin) = app.register("kinds").await;
-    let (_, user_b) = app.user(&admin, "user").await;
-    app.device(&admin, "a").await;
-    app.device(&user_b, "b").await;
-    app.post(
-        "/webhook",
-        &user_b,
-        json!({"webhook_url": url_b, "enabled_events": ["message.received"]}),
-    )
-    .await;
-    pair(&app, &sim, &admin, "15554440031").await;
-    pair(&app, &sim, &user_b, "15554440032").await;
-    for t in [&admin, &user_b] {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while app.get("/status", t).await.1["data"]["connected"] != json!(true) {
-            assert!(Instant::now() < deadline, "not connected");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-    let at_b = |id: String, what: &'static str| {
-        let rx = rx_b.clone();
-        async move {
-            let got = rx
-                .until(what, |r| {
-                    r.iter().any(|x| x.1["data"]["message_id"] == json!(id))
-                })
-                .await;
-            got.into_iter()
-                .find(|x| x.1["data"]["message_id"] == json!(id))
-                .unwrap()
-                .1["data"]
-                .clone()
-        }
-    };
+    let (admin, user_b) = two_accounts(&app, &sim, "kinds", ["15554440031", "15554440032"]).await;
+    let rx_b = hook(&app, &user_b, &["message.received"]).await;
     let send = |path: &'static str, body: Value| {
         let (app, admin) = (&app, &admin);
         async move {
@@ -821,7 +788,7 @@ async fn message_kinds_reach_the_other_account(b: Backend) {
         json!({"to": "15554440032", "latitude": 38.72, "longitude": -9.14, "name": "Lisbon"}),
     )
     .await;
-    let d = at_b(id, "location").await;
+    let d = rx_b.data_of(&id).await;
     assert_eq!(d["message_type"], json!("location"));
     assert_eq!(d["location"]["latitude"], json!(38.72));
     assert_eq!(d["location"]["name"], json!("Lisbon"));
@@ -832,7 +799,7 @@ async fn message_kinds_reach_the_other_account(b: Backend) {
                "caption": "walking", "sequence_number": 3}),
     )
     .await;
-    let d = at_b(id, "live location").await;
+    let d = rx_b.data_of(&id).await;
     assert_eq!(d["message_type"], json!("live_location"));
     assert_eq!(d["content"], json!("walking"));
     assert_eq!(d["location"]["sequence_number"], json!(3));
@@ -842,7 +809,7 @@ async fn message_kinds_reach_the_other_account(b: Backend) {
         json!({"to": "15554440032", "contact": {"display_name": "Ana", "phone": "+351 912 345 678"}}),
     )
     .await;
-    let d = at_b(id, "contact").await;
+    let d = rx_b.data_of(&id).await;
     assert_eq!(d["message_type"], json!("contact"));
     assert!(d["contacts"][0]["vcard"]
         .as_str()
@@ -860,7 +827,7 @@ async fn message_kinds_reach_the_other_account(b: Backend) {
         .await;
     assert_eq!(st, StatusCode::OK, "{r}");
     assert_eq!(r["contact_count"], json!(2));
-    let d = at_b(r["message_id"].as_str().unwrap().to_string(), "contacts").await;
+    let d = rx_b.data_of(r["message_id"].as_str().unwrap()).await;
     assert_eq!(d["message_type"], json!("contacts"));
     assert_eq!(d["contacts"].as_array().unwrap().len(), 2);
 
@@ -876,7 +843,7 @@ async fn message_kinds_reach_the_other_account(b: Backend) {
     assert_eq!(r["options_count"], json!(2));
     assert_eq!(r["multiple_choice"], json!(false));
     let poll_id = r["message_id"].as_str().unwrap().to_string();
-    let d = at_b(poll_id.clone(), "poll").await;
+    let d = rx_b.data_of(&poll_id).await;
     assert_eq!(d["message_type"], json!("poll"));
     assert_eq!(d["content"], json!("Lunch?"));
     assert_eq!(d["poll"]["options"], json!(["Yes", "No"]));
@@ -891,7 +858,7 @@ async fn message_kinds_reach_the_other_account(b: Backend) {
         .await;
     assert_eq!(st, StatusCode::OK, "{r}");
     assert_eq!(r["metadata"]["reaction_emoji"], json!("👍"));
-    let d = at_b(r["message_id"].as_str().unwrap().to_string(), "reaction").await;
+    let d = rx_b.data_of(r["message_id"].as_str().unwrap()).await;
     assert_eq!(d["message_type"], json!("reaction"));
     assert_eq!(d["reaction"], json!("👍"));
     assert_eq!(d["original_message_id"], json!(poll_id));
@@ -903,7 +870,7 @@ async fn message_kinds_reach_the_other_account(b: Backend) {
         json!({"number": "15554440032", "text": "typo"}),
     )
     .await;
-    at_b(text_id.clone(), "text").await;
+    rx_b.data_of(&text_id).await;
     let (st, r) = app
         .call(
             reqwest::Method::PUT,

@@ -116,3 +116,52 @@ pub async fn wait_connected(app: &TestApp, token: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A tenant whose admin and a second user each have a device paired to its own account
+/// (`phones[0]`, `phones[1]`) and connected; answers the two tokens.
+pub async fn two_accounts(
+    app: &TestApp,
+    sim: &SimServer,
+    tenant: &str,
+    phones: [&str; 2],
+) -> (String, String) {
+    let (_, _, admin) = app.register(tenant).await;
+    let (_, user_b) = app.user(&admin, "user").await;
+    for (token, phone) in [(&admin, phones[0]), (&user_b, phones[1])] {
+        app.device(token, "d").await;
+        pair(app, sim, token, phone).await;
+    }
+    wait_connected(app, &admin).await;
+    wait_connected(app, &user_b).await;
+    (admin, user_b)
+}
+
+/// A webhook receiver for the device of `token`, taking `events`.
+pub async fn hook(app: &TestApp, token: &str, events: &[&str]) -> Receiver {
+    let (rx, url) = Receiver::start(vec![]).await;
+    let (st, b) = app
+        .post(
+            "/webhook",
+            token,
+            json!({"webhook_url": url, "enabled_events": events}),
+        )
+        .await;
+    assert!(st.is_success(), "{b}");
+    rx
+}
+
+impl Receiver {
+    /// The data of the event about message `id`, once it arrived.
+    pub async fn data_of(&self, id: &str) -> Value {
+        let got = self
+            .until(&format!("an event of {id}"), |r| {
+                r.iter().any(|x| x.1["data"]["message_id"] == json!(id))
+            })
+            .await;
+        got.into_iter()
+            .find(|x| x.1["data"]["message_id"] == json!(id))
+            .unwrap()
+            .1["data"]
+            .clone()
+    }
+}
