@@ -86,6 +86,32 @@ impl Gateway {
         (res.status(), res.json().await.unwrap())
     }
 
+    /// A new tenant (`name`) with one device: answers its admin token and the device id.
+    async fn tenant_with_device(&self, master: &str, name: &str) -> (String, String) {
+        let (_, reg) = self
+            .call(
+                reqwest::Method::POST,
+                "/register",
+                master,
+                Some(
+                    json!({"tenant_name": name, "email": format!("{name}@crash.test"),
+                    "password": PASSWORD}),
+                ),
+            )
+            .await;
+        let token = reg["token"].as_str().unwrap().to_string();
+        let (_, dev) = self
+            .call(
+                reqwest::Method::POST,
+                "/devices",
+                &token,
+                Some(json!({"name": "d"})),
+            )
+            .await;
+        let device = dev["device"]["id"].as_str().unwrap().to_string();
+        (token, device)
+    }
+
     async fn status_until_connected(&self, token: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -149,22 +175,7 @@ async fn kill_during_and_after_pairing(b: Backend) {
     let sim = SimServer::start("127.0.0.1:0").await.unwrap();
     let master = uuid::Uuid::new_v4().to_string();
     let gw = Gateway::start(&db, &sim, &master).await;
-    let (_, reg) = gw
-        .call(
-            reqwest::Method::POST,
-            "/register",
-            &master,
-            Some(json!({"tenant_name": "crash", "email": "c@c.test", "password": PASSWORD})),
-        )
-        .await;
-    let token = reg["token"].as_str().unwrap().to_string();
-    gw.call(
-        reqwest::Method::POST,
-        "/devices",
-        &token,
-        Some(json!({"name": "d"})),
-    )
-    .await;
+    let (token, _) = gw.tenant_with_device(&master, "crash").await;
 
     // Killed while a QR is on show: nothing half-paired survives, pairing starts over.
     let (st, qr) = gw.call(reqwest::Method::GET, "/qr", &token, None).await;
@@ -206,25 +217,7 @@ async fn kill_with_paced_sends_queued(b: Backend) {
     let gw = Gateway::start_with(&db, &sim, &master, &slow).await;
     let mut tokens = Vec::new();
     for (i, phone) in ["15553330201", "15553330202"].iter().enumerate() {
-        let (_, reg) = gw
-            .call(
-                reqwest::Method::POST,
-                "/register",
-                &master,
-                Some(
-                    json!({"tenant_name": format!("q{i}"), "email": format!("q{i}@q.test"),
-                    "password": PASSWORD}),
-                ),
-            )
-            .await;
-        let token = reg["token"].as_str().unwrap().to_string();
-        gw.call(
-            reqwest::Method::POST,
-            "/devices",
-            &token,
-            Some(json!({"name": "d"})),
-        )
-        .await;
+        let (token, _) = gw.tenant_with_device(&master, &format!("q{i}")).await;
         let (_, qr) = gw.call(reqwest::Method::GET, "/qr", &token, None).await;
         scan(&sim, qr["data"]["qr_code"].as_str().unwrap(), phone).await;
         gw.status_until_connected(&token).await;
@@ -316,24 +309,7 @@ async fn kill_during_inbound_burst(b: Backend) {
     let sim = SimServer::start("127.0.0.1:0").await.unwrap();
     let master = uuid::Uuid::new_v4().to_string();
     let gw = Gateway::start(&db, &sim, &master).await;
-    let (_, reg) = gw
-        .call(
-            reqwest::Method::POST,
-            "/register",
-            &master,
-            Some(json!({"tenant_name": "burst", "email": "b@b.test", "password": PASSWORD})),
-        )
-        .await;
-    let token = reg["token"].as_str().unwrap().to_string();
-    let (_, dev) = gw
-        .call(
-            reqwest::Method::POST,
-            "/devices",
-            &token,
-            Some(json!({"name": "d"})),
-        )
-        .await;
-    let device = dev["device"]["id"].as_str().unwrap().to_string();
+    let (token, device) = gw.tenant_with_device(&master, "burst").await;
     let (_, qr) = gw.call(reqwest::Method::GET, "/qr", &token, None).await;
     scan(&sim, qr["data"]["qr_code"].as_str().unwrap(), "15553330010").await;
     gw.status_until_connected(&token).await;
