@@ -4,6 +4,7 @@
 // Protobuf literals keep `..Default::default()` so new schema fields need no edit here.
 #![allow(clippy::needless_update)]
 
+use crate::fields::{optional, required};
 use crate::message_kinds::{SentKind, FIELD_MAX};
 use crate::messages::recipient;
 use crate::Services;
@@ -111,30 +112,9 @@ pub struct Catalog {
     pub thumbnail: Option<String>,
 }
 
-fn text(field: &str, v: &str, max: usize) -> DomainResult<String> {
-    let v = v.trim();
-    if v.is_empty() {
-        return Err(DomainError::field(field, "is required"));
-    }
-    if v.chars().count() > max {
-        return Err(DomainError::field(
-            field,
-            format!("at most {max} characters"),
-        ));
-    }
-    Ok(v.to_string())
-}
-
-fn optional(field: &str, v: &Option<String>, max: usize) -> DomainResult<Option<String>> {
-    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => text(field, s, max).map(Some),
-        None => Ok(None),
-    }
-}
-
 /// The reply context of a response message.
 fn quoted_context(q: &QuotedRef) -> DomainResult<wa::ContextInfo> {
-    let id = text("quoted.message_id", &q.message_id, 128)?;
+    let id = required("quoted.message_id", &q.message_id, 128)?;
     let participant = q.participant.trim();
     if participant.is_empty() {
         return Err(DomainError::field(
@@ -171,7 +151,7 @@ impl Services {
     ) -> DomainResult<SentKind> {
         use wa::message::interactive_message as im;
         let to = recipient("to", to)?;
-        let body = text("message", message, FIELD_MAX)?;
+        let body = required("message", message, FIELD_MAX)?;
         let footer = optional("footer", footer, 60)?;
         if buttons.is_empty() || buttons.len() > BUTTONS_MAX {
             return Err(DomainError::field(
@@ -181,8 +161,8 @@ impl Services {
         }
         let mut native = Vec::new();
         for (i, b) in buttons.iter().enumerate() {
-            let id = text(&format!("buttons[{i}].id"), &b.id, 256)?;
-            let label = text(&format!("buttons[{i}].display_text"), &b.display_text, 20)?;
+            let id = required(&format!("buttons[{i}].id"), &b.id, 256)?;
+            let label = required(&format!("buttons[{i}].display_text"), &b.display_text, 20)?;
             native.push(im::native_flow_message::NativeFlowButton {
                 name: Some("quick_reply".into()),
                 button_params_json: Some(json!({"display_text": label, "id": id}).to_string()),
@@ -240,8 +220,8 @@ impl Services {
     ) -> DomainResult<SentKind> {
         use wa::message::buttons_response_message as br;
         let to = recipient("to", to)?;
-        let id = text("selected_button_id", selected_id, 256)?;
-        let label = text("selected_display_text", selected_text, FIELD_MAX)?;
+        let id = required("selected_button_id", selected_id, 256)?;
+        let label = required("selected_display_text", selected_text, FIELD_MAX)?;
         let context = quoted_context(quoted)?;
         let message = wa::Message {
             buttons_response_message: wa::message::ButtonsResponseMessage {
@@ -282,10 +262,10 @@ impl Services {
     ) -> DomainResult<SentKind> {
         use wa::message::list_message as lm;
         let to = recipient("to", to)?;
-        let title = text("title", title, 60)?;
-        let body = text("body", body, FIELD_MAX)?;
+        let title = required("title", title, 60)?;
+        let body = required("body", body, FIELD_MAX)?;
         let footer = optional("footer", footer, 60)?;
-        let button = text("button_text", button_text, 20)?;
+        let button = required("button_text", button_text, 20)?;
         if sections.is_empty() || sections.len() > LIST_SECTIONS_MAX {
             return Err(DomainError::field(
                 "sections",
@@ -305,8 +285,8 @@ impl Services {
             for (j, r) in s.rows.iter().enumerate() {
                 let f = format!("sections[{i}].rows[{j}]");
                 section_rows.push(lm::Row {
-                    row_id: Some(text(&format!("{f}.id"), &r.id, 200)?),
-                    title: Some(text(&format!("{f}.title"), &r.title, 24)?),
+                    row_id: Some(required(&format!("{f}.id"), &r.id, 200)?),
+                    title: Some(required(&format!("{f}.title"), &r.title, 24)?),
                     description: optional(&format!("{f}.description"), &r.description, 72)?,
                     ..Default::default()
                 });
@@ -349,8 +329,8 @@ impl Services {
     ) -> DomainResult<SentKind> {
         use wa::message::list_response_message as lr;
         let to = recipient("to", to)?;
-        let row = text("selected_row_id", selected_row_id, 200)?;
-        let title = text("title", title, FIELD_MAX)?;
+        let row = required("selected_row_id", selected_row_id, 200)?;
+        let title = required("title", title, FIELD_MAX)?;
         let description = optional("description", description, FIELD_MAX)?;
         let context = quoted_context(quoted)?;
         let message = wa::Message {
@@ -393,7 +373,7 @@ impl Services {
         use wa::hydrated_template_button as hb;
         use wa::message::template_message as tm;
         let to = recipient("number", to)?;
-        let body = text("body", &t.body, FIELD_MAX)?;
+        let body = required("body", &t.body, FIELD_MAX)?;
         let delay = crate::messages::seconds("delay", t.delay)?;
         let footer = optional("footer", &t.footer, 60)?;
         if t.buttons.len() > BUTTONS_MAX {
@@ -405,12 +385,12 @@ impl Services {
         let mut buttons = Vec::new();
         for (i, b) in t.buttons.iter().enumerate() {
             let f = format!("buttons[{i}]");
-            let label = text(&format!("{f}.text"), &b.text, 25)?;
+            let label = required(&format!("{f}.text"), &b.text, 25)?;
             let button = match b.kind.as_str() {
                 "quick_reply" => {
                     hb::HydratedButton::QuickReplyButton(Box::new(hb::HydratedQuickReplyButton {
                         display_text: Some(label),
-                        id: Some(text(
+                        id: Some(required(
                             &format!("{f}.id"),
                             b.id.as_deref().unwrap_or(""),
                             256,
@@ -419,7 +399,7 @@ impl Services {
                     }))
                 }
                 "url" => {
-                    let url = text(&format!("{f}.url"), b.url.as_deref().unwrap_or(""), 2000)?;
+                    let url = required(&format!("{f}.url"), b.url.as_deref().unwrap_or(""), 2000)?;
                     if !(url.starts_with("https://") || url.starts_with("http://")) {
                         return Err(DomainError::field(
                             &format!("{f}.url"),
@@ -433,7 +413,7 @@ impl Services {
                     }))
                 }
                 "call" => {
-                    let phone = text(
+                    let phone = required(
                         &format!("{f}.phone_number"),
                         b.phone_number.as_deref().unwrap_or(""),
                         20,
@@ -461,7 +441,7 @@ impl Services {
         let title = match t.header_type.as_deref() {
             None | Some("") => None,
             Some("text") => Some(tm::hydrated_four_row_template::Title::HydratedTitleText(
-                text("header.text", t.header_text.as_deref().unwrap_or(""), 60)?,
+                required("header.text", t.header_text.as_deref().unwrap_or(""), 60)?,
             )),
             Some("image") => {
                 let image = self
@@ -520,8 +500,8 @@ impl Services {
         let to = recipient("number", to)?;
         let delay = crate::messages::seconds("delay", p.delay)?;
         let owner = recipient("business_owner_jid", &p.business_owner_jid)?;
-        let product_id = text("product.product_id", &p.product_id, 128)?;
-        let title = text("product.title", &p.title, 200)?;
+        let product_id = required("product.product_id", &p.product_id, 128)?;
+        let title = required("product.title", &p.title, 200)?;
         let description = optional("product.description", &p.description, FIELD_MAX)?;
         let body = optional("body", &p.body, FIELD_MAX)?;
         let footer = optional("footer", &p.footer, 60)?;
@@ -607,10 +587,10 @@ impl Services {
         let to = recipient("number", to)?;
         let delay = crate::messages::seconds("delay", c.delay)?;
         let owner = recipient("business_owner_jid", &c.business_owner_jid)?;
-        let title = text("title", &c.title, 60)?;
+        let title = required("title", &c.title, 60)?;
         let description = optional("description", &c.description, FIELD_MAX)?;
         let footer = optional("footer", &c.footer, 60)?;
-        let button = text("button_text", &c.button_text, 20)?;
+        let button = required("button_text", &c.button_text, 20)?;
         if c.sections.is_empty() || c.sections.len() > CATALOG_SECTIONS_MAX {
             return Err(DomainError::field(
                 "sections",
@@ -630,12 +610,16 @@ impl Services {
             let mut products = Vec::new();
             for (j, id) in ids.iter().enumerate() {
                 products.push(lm::Product {
-                    product_id: Some(text(&format!("sections[{i}].product_ids[{j}]"), id, 128)?),
+                    product_id: Some(required(
+                        &format!("sections[{i}].product_ids[{j}]"),
+                        id,
+                        128,
+                    )?),
                     ..Default::default()
                 });
             }
             sections.push(lm::ProductSection {
-                title: Some(text(&format!("sections[{i}].title"), name, 24)?),
+                title: Some(required(&format!("sections[{i}].title"), name, 24)?),
                 products,
                 ..Default::default()
             });

@@ -5,6 +5,7 @@
 mod auth;
 pub mod contacts;
 mod devices;
+mod fields;
 pub mod instances;
 pub mod interactive;
 pub mod media;

@@ -146,16 +146,6 @@ async fn image_facts_of(bytes: Vec<u8>) -> DomainResult<(Vec<u8>, Option<(u32, u
     .map_err(|e| DomainError::Internal(format!("image inspection: {e}")))
 }
 
-fn too_long(field: &str, v: &Option<String>) -> DomainResult<()> {
-    match v {
-        Some(s) if s.chars().count() > FIELD_MAX => Err(DomainError::field(
-            field,
-            format!("at most {FIELD_MAX} characters"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 impl Services {
     /// Fetches media of `kind` from its source within the kind's limits (`field` names the
     /// base64 field; URL errors name `{field}_url`).
@@ -203,9 +193,9 @@ impl Services {
         // The base64 text is dropped once decoded (it can be tens of megabytes).
         let data_owned = r.data.take();
         let source = one_source(field, data_owned.as_deref(), r.url.as_deref())?;
-        too_long("caption", &r.caption)?;
+        crate::fields::at_most("caption", &r.caption, FIELD_MAX)?;
         let delay = crate::messages::seconds("delay", r.delay)?;
-        too_long("file_name", &r.file_name)?;
+        crate::fields::at_most("file_name", &r.file_name, FIELD_MAX)?;
         if kind == MediaKind::Document && matches!(source, Source::Url(_)) && r.file_name.is_none()
         {
             return Err(DomainError::field(

@@ -78,13 +78,7 @@ pub struct Deleted {
 pub const REVOKE_WINDOW_MINUTES: i64 = 60 * 60;
 
 fn short(field: &str, v: &Option<String>) -> DomainResult<()> {
-    match v {
-        Some(s) if s.chars().count() > FIELD_MAX => Err(DomainError::field(
-            field,
-            format!("at most {FIELD_MAX} characters"),
-        )),
-        _ => Ok(()),
-    }
+    crate::fields::at_most(field, v, FIELD_MAX)
 }
 
 /// A latitude and longitude, both required and in range.
@@ -99,12 +93,7 @@ fn coordinates(lat: Option<f64>, lng: Option<f64>) -> DomainResult<(f64, f64)> {
 }
 
 fn required(field: &str, v: &str) -> DomainResult<String> {
-    let v = v.trim();
-    if v.is_empty() {
-        return Err(DomainError::field(field, "is required"));
-    }
-    short(field, &Some(v.to_string()))?;
-    Ok(v.to_string())
+    crate::fields::required(field, v, FIELD_MAX)
 }
 
 /// A vCard 3.0 for a card, with the WhatsApp id so the receiver can message the number.
