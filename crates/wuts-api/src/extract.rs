@@ -19,11 +19,7 @@ pub struct Json<T>(pub T);
 
 fn body_rejection(e: BytesRejection) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            "request body is too large",
-        )
+        too_large()
     } else {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -68,10 +64,44 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     })
 }
 
+/// The body limit of a route, as set by [`body_limit`]; read before the body is, so that an
+/// announced `Content-Length` over it is refused at once (no `100 Continue`, no upload).
+#[derive(Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// The layer that limits request bodies to `max` bytes: axum's own limit while reading, and the
+/// up-front check of the announced length.
+pub fn body_limit<S: Clone + Send + Sync + 'static>(
+    router: utoipa_axum::router::OpenApiRouter<S>,
+    max: usize,
+) -> utoipa_axum::router::OpenApiRouter<S> {
+    router
+        .layer(axum::extract::DefaultBodyLimit::max(max))
+        .layer(axum::Extension(BodyLimit(max)))
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        "request body is too large",
+    )
+}
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let announced = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if let (Some(len), Some(BodyLimit(max))) = (announced, req.extensions().get()) {
+            if len > *max as u64 {
+                return Err(too_large());
+            }
+        }
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(body_rejection)?;

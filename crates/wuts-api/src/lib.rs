@@ -7,10 +7,12 @@ pub mod extract;
 mod observe;
 mod openapi;
 pub mod sections;
+pub mod server;
 
-use axum::http::{HeaderName, Method, StatusCode, Uri};
+use axum::http::{header, HeaderName, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use bytes::Bytes;
 use error::ApiError;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::time::Duration;
@@ -21,7 +23,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 use tracing::Level;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_scalar::{Scalar, Servable};
+use utoipa_scalar::Scalar;
 use wuts_service::Services;
 
 /// What every handler can reach.
@@ -57,7 +59,7 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         services,
         metrics: observe::prometheus(),
     };
-    let (router, api) = OpenApiRouter::with_openapi(openapi::base())
+    let sections = OpenApiRouter::with_openapi(openapi::base())
         .merge(sections::users_admin::router())
         .merge(sections::instances::router())
         .merge(sections::pairing::router())
@@ -69,20 +71,31 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         .merge(sections::contacts::router())
         .merge(sections::stream::router())
         .merge(sections::webhooks::router())
-        .merge(sections::ops::router())
-        .split_for_parts();
-    let spec = api.clone();
+        .merge(sections::ops::router());
+    let (router, api) = extract::body_limit(sections, config.body_limit).split_for_parts();
+    // Both documents are rendered once and shared (a `Bytes` clone per request, none per
+    // connection).
+    let spec = Bytes::from(serde_json::to_vec(&api).expect("the OpenAPI document serializes"));
+    let docs = Bytes::from(Scalar::new(api).to_html());
     let router = router
         .route(
             "/openapi.json",
-            axum::routing::get(move || async move { axum::Json(spec) }),
+            axum::routing::get(move || {
+                let spec = spec.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], spec) }
+            }),
         )
-        .merge(Scalar::with_url("/docs", api))
+        .route(
+            "/docs",
+            axum::routing::get(move || {
+                let docs = docs.clone();
+                async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], docs) }
+            }),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(axum::middleware::from_fn(observe::track))
-        .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -108,11 +121,29 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
                 ),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::map_request(bound_request_id));
     match cors(&config.cors_origins) {
         Some(layer) => router.layer(layer),
         None => router,
     }
+}
+
+/// The longest `x-request-id` kept from a caller.
+pub const REQUEST_ID_MAX: usize = 128;
+
+/// A caller's `x-request-id` is kept only when short and printable (at most
+/// [`REQUEST_ID_MAX`] visible ASCII characters); otherwise a new one is made, so that it can
+/// neither bloat answers nor logs.
+async fn bound_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
+    let fits = req
+        .headers()
+        .get(&REQUEST_ID)
+        .map(|v| v.len() <= REQUEST_ID_MAX && v.as_bytes().iter().all(u8::is_ascii_graphic));
+    if fits == Some(false) {
+        req.headers_mut().remove(&REQUEST_ID);
+    }
+    req
 }
 
 fn cors(origins: &[String]) -> Option<CorsLayer> {

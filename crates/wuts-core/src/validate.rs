@@ -32,7 +32,7 @@ pub fn email(field: &str, raw: &str) -> DomainResult<String> {
     if e.is_empty() {
         return Err(DomainError::field(field, "is required"));
     }
-    if e.len() > 254 || !email_address::EmailAddress::is_valid(&e) {
+    if e.len() > 254 || e.chars().any(is_deceptive) || !email_address::EmailAddress::is_valid(&e) {
         return Err(DomainError::Validation {
             message: format!("{field}: is not a valid email address"),
             fields: vec![FieldError::new(field, "is not a valid email address").with_value(raw)],
@@ -52,16 +52,31 @@ pub fn password(field: &str, raw: &str) -> DomainResult<()> {
     Ok(())
 }
 
-/// A display name: trimmed, 1..=NAME_MAX characters, no control characters.
+/// Characters that can make a name display as something else: control characters, the
+/// bidirectional embeddings, overrides, isolates and marks ("\u{202e}evil"), and the line and
+/// paragraph separators. (Joiners stay: emoji sequences need them.)
+pub fn is_deceptive(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+/// A display name: trimmed, 1..=NAME_MAX characters, none of them [deceptive](is_deceptive).
 pub fn name(field: &str, raw: &str) -> DomainResult<String> {
     let n = raw.trim();
     if n.is_empty() {
         return Err(DomainError::field(field, "is required"));
     }
-    if n.chars().count() > NAME_MAX || n.chars().any(char::is_control) {
+    if n.chars().count() > NAME_MAX {
         return Err(DomainError::field(
             field,
-            format!("must be at most {NAME_MAX} printable characters"),
+            format!("must be at most {NAME_MAX} characters"),
+        ));
+    }
+    if n.chars().any(is_deceptive) {
+        return Err(DomainError::field(
+            field,
+            "must not contain control or bidirectional-override characters",
         ));
     }
     Ok(n.to_string())
@@ -191,6 +206,18 @@ mod tests {
         assert_eq!(
             event_names("x", &["message.sent".into(), "message.sent".into()]).unwrap(),
             vec!["message.sent".to_string()]
+        );
+    }
+
+    #[test]
+    fn deceptive_names_refused() {
+        assert!(name("n", "\u{202e}evil").is_err());
+        assert!(name("n", "a\u{2066}b").is_err());
+        assert!(name("n", "tab\there").is_err());
+        assert!(email("e", "\u{202e}a@b.io").is_err());
+        assert_eq!(
+            name("n", " Sales 👨\u{200d}👩 ").unwrap(),
+            "Sales 👨\u{200d}👩"
         );
     }
 

@@ -75,6 +75,14 @@ impl DeviceManager {
         }
     }
 
+    /// The WhatsApp endpoint devices connect to.
+    pub fn whatsapp_url(&self) -> &str {
+        self.config
+            .whatsapp_url
+            .as_deref()
+            .unwrap_or(whatsapp_rust::wacore::net::WHATSAPP_WEB_WS_URL)
+    }
+
     pub fn state_store(&self, device_id: &str) -> WaStore {
         WaStore::new(self.store.clone(), device_id)
     }

@@ -64,10 +64,16 @@ impl Services {
         &self,
         caller: &Principal,
     ) -> DomainResult<Vec<(Device, Option<String>)>> {
-        Ok(self
+        let mut devices = self
             .store
             .list_user_devices(&caller.tenant_id, &caller.user_id)
-            .await?)
+            .await?;
+        // `connected` is the live state: the stored flag is only what the last run saw (after
+        // a restart, every device is shown disconnected until its runtime is back).
+        for (d, _) in &mut devices {
+            d.connected = self.connected_now(d).await;
+        }
+        Ok(devices)
     }
 
     /// The device a request acts on: `device_id` when given (it must be the caller's own), else

@@ -82,7 +82,18 @@ impl Services {
         self.devices.ensure_started(device).await.map_err(runtime)
     }
 
-    async fn connected_now(&self, device: &Device) -> bool {
+    /// No QR within the wait: the socket to WhatsApp did not come up (or the version look-up
+    /// failed); said so that the operator knows where to look.
+    fn unreachable(&self) -> DomainError {
+        DomainError::Unavailable(format!(
+            "no QR code within {} s: cannot reach WhatsApp at {} (check the network, a proxy or \
+             WUTS_WHATSAPP_URL; without internet also set WUTS_WHATSAPP_VERSION)",
+            WAIT.as_secs(),
+            self.devices.whatsapp_url()
+        ))
+    }
+
+    pub(crate) async fn connected_now(&self, device: &Device) -> bool {
         match self.devices.get(&device.id).await {
             Some(live) => live.state().connected,
             None => false,
@@ -110,13 +121,10 @@ impl Services {
                 .wait(WAIT, |s| s.qr.as_ref().is_some_and(|(_, at)| *at >= since))
                 .await
             {
-                return Err(runtime(RuntimeError::Timeout("QR code")));
+                return Err(self.unreachable());
             }
         }
-        let (code, generated_at) = live
-            .state()
-            .qr
-            .ok_or_else(|| runtime(RuntimeError::Timeout("QR code")))?;
+        let (code, generated_at) = live.state().qr.ok_or_else(|| self.unreachable())?;
         Ok((
             device,
             Qr {
@@ -176,7 +184,7 @@ impl Services {
         }
         // The socket is up and unregistered once the first QR shows.
         if !live.wait(WAIT, |s| s.qr.is_some()).await {
-            return Err(runtime(RuntimeError::Timeout("WhatsApp QR event")));
+            return Err(self.unreachable());
         }
         let code = live.pair_code(&phone).await.map_err(runtime)?;
         Ok((

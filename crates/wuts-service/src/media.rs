@@ -194,6 +194,7 @@ impl Services {
         let data_owned = r.data.take();
         let source = one_source(field, data_owned.as_deref(), r.url.as_deref())?;
         crate::fields::at_most("caption", &r.caption, FIELD_MAX)?;
+        let mentions = crate::messages::mentions("mentions", &r.mentions)?;
         let delay = crate::messages::seconds("delay", r.delay)?;
         crate::fields::at_most("file_name", &r.file_name, FIELD_MAX)?;
         if kind == MediaKind::Document && matches!(source, Source::Url(_)) && r.file_name.is_none()
@@ -248,7 +249,7 @@ impl Services {
             ptt: r.ptt,
             view_once: r.view_once,
             jpeg_thumbnail: thumbnail.clone(),
-            mentions: r.mentions.clone(),
+            mentions,
             ..Default::default()
         };
         let live = self.connected_device(&device).await?;

@@ -75,6 +75,21 @@ pub fn recipient(field: &str, raw: &str) -> DomainResult<String> {
     Ok(format!("{}@s.whatsapp.net", normalize_phone(field, r)?))
 }
 
+/// The most mentions one message may carry: a mention names a group member, and a group has
+/// at most 1,024 of them.
+pub const MENTIONS_MAX: usize = 1024;
+
+/// A send's `mentions`: at most [`MENTIONS_MAX`] recipients, each a phone number or JID.
+pub(crate) fn mentions(field: &str, raw: &[String]) -> DomainResult<Vec<String>> {
+    if raw.len() > MENTIONS_MAX {
+        return Err(DomainError::field(
+            field,
+            format!("at most {MENTIONS_MAX} mentions per message"),
+        ));
+    }
+    raw.iter().map(|m| recipient(field, m)).collect()
+}
+
 /// Waits `secs` seconds (a send's `delay`, checked by [`seconds`]).
 pub(crate) async fn pause(secs: f64) {
     if secs > 0.0 {
@@ -129,11 +144,7 @@ impl Services {
         }
         let delay = seconds("delay", req.delay)?;
         let typing = seconds("typingDuration", req.typing)?;
-        let mentions = req
-            .mentions
-            .iter()
-            .map(|m| recipient("mentions", m))
-            .collect::<DomainResult<Vec<_>>>()?;
+        let mentions = mentions("mentions", &req.mentions)?;
         if let Some(q) = &req.quoted {
             if q.id.trim().is_empty() {
                 return Err(DomainError::field("quoted.key.id", "is required"));

@@ -24,6 +24,16 @@ pub struct Config {
     pub log_level: String,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Seconds from a request's first byte to the end of its headers (then `408` and close).
+    pub http_header_timeout_secs: u64,
+    /// Seconds from a request's headers to the end of its body (then `408` and close).
+    pub http_body_timeout_secs: u64,
+    /// Seconds a keep-alive connection may wait for its next request.
+    pub http_idle_timeout_secs: u64,
+    /// Connections served at once; more wait in the listen backlog.
+    pub http_max_connections: usize,
+    /// Listen backlog (connections the kernel queues before they are accepted).
+    pub http_backlog: u32,
     /// Comma-separated allowed CORS origins; empty disables CORS; `*` allows any.
     pub cors_origins: String,
     /// Seconds an authenticated token stays cached.
@@ -61,6 +71,11 @@ impl Default for Config {
             log_format: "text".into(),
             log_level: "info".into(),
             body_limit: 16 * 1024 * 1024,
+            http_header_timeout_secs: 10,
+            http_body_timeout_secs: 60,
+            http_idle_timeout_secs: 60,
+            http_max_connections: 4096,
+            http_backlog: 1024,
             cors_origins: String::new(),
             auth_cache_ttl_secs: 60,
             webhook_allow_http: false,
@@ -106,6 +121,17 @@ impl Config {
         match parts[..] {
             [a, b, c] => Ok(Some((a, b, c))),
             _ => anyhow::bail!("whatsapp_version must look like 2.3000.1030000000"),
+        }
+    }
+
+    /// The HTTP server's connection limits.
+    pub fn server_limits(&self) -> wuts_api::server::ServerLimits {
+        let secs = |s: u64| std::time::Duration::from_secs(s.max(1));
+        wuts_api::server::ServerLimits {
+            header_timeout: secs(self.http_header_timeout_secs),
+            body_timeout: secs(self.http_body_timeout_secs),
+            idle_timeout: secs(self.http_idle_timeout_secs),
+            max_connections: self.http_max_connections.max(1),
         }
     }
 

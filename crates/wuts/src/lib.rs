@@ -70,13 +70,12 @@ pub async fn serve(
     // What was queued and not sent before a restart goes out once its device is back.
     services.resume_outbox().await;
     let closing = services.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Event streams end so the graceful shutdown does not wait on them.
-            closing.begin_shutdown();
-        })
-        .await?;
+    wuts_api::server::serve(listener, app, cfg.server_limits(), async move {
+        shutdown.await;
+        // Event streams end so the graceful shutdown does not wait on them.
+        closing.begin_shutdown();
+    })
+    .await;
     let _ = stop_tx.send(());
     let _ = delivery.await;
     // Clients stop (and flush their session state) before the database closes.
@@ -84,6 +83,11 @@ pub async fn serve(
     services.store().close().await;
     info!("wuts stopped");
     Ok(())
+}
+
+/// Binds the configured listen address with the configured backlog.
+pub async fn bind(cfg: &Config) -> std::io::Result<TcpListener> {
+    wuts_api::server::bind(&cfg.listen, cfg.http_backlog).await
 }
 
 /// Resolves on SIGINT or SIGTERM.

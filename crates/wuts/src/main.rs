@@ -2,7 +2,6 @@
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use wuts::config::Config;
 
@@ -94,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
     let services = wuts::services(&cfg).await?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let listener = TcpListener::bind(&cfg.listen).await?;
+            let listener = wuts::bind(&cfg).await?;
             wuts::serve(&cfg, services, listener, wuts::shutdown_signal()).await?;
         }
         Command::Migrate => println!("migrations applied to {}", redact(&cfg.database_url)),

@@ -194,6 +194,39 @@ async fn kill_during_and_after_pairing(b: Backend) {
     let gw = Gateway::start(&db, &sim, &master).await;
     let s = gw.status_until_connected(&token).await;
     assert_eq!(s["data"]["jid"], json!("15553330001@s.whatsapp.net"));
+    let (_, list) = gw
+        .call(reqwest::Method::GET, "/devices", &token, None)
+        .await;
+    assert_eq!(list["devices"][0]["connected"], json!(true), "{list}");
+
+    // Killed, then started where WhatsApp cannot be reached: the record still says connected
+    // from the last run, but every answer that says `connected` gives the live state.
+    gw.kill9();
+    let nowhere = format!("ws://127.0.0.1:{}/ws/chat", free_port());
+    let gw = Gateway::start_with(&db, &sim, &master, &[("WUTS_WHATSAPP_URL", &nowhere)]).await;
+    let (_, list) = gw
+        .call(reqwest::Method::GET, "/devices", &token, None)
+        .await;
+    assert_eq!(list["devices"][0]["connected"], json!(false), "{list}");
+    let (_, mine) = gw
+        .call(reqwest::Method::GET, "/user/devices", &token, None)
+        .await;
+    assert_eq!(
+        mine["data"]["devices"][0]["connected"],
+        json!(false),
+        "{mine}"
+    );
+    let (_, s) = gw.call(reqwest::Method::GET, "/status", &token, None).await;
+    assert_eq!(s["data"]["connected"], json!(false), "{s}");
+    // A new device cannot get a QR there: 503, saying where WhatsApp was looked for.
+    let (other, _) = gw.tenant_with_device(&master, "offline").await;
+    let (st, b) = gw.call(reqwest::Method::GET, "/qr", &other, None).await;
+    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "{b}");
+    assert_eq!(b["error_code"], json!("SERVICE_UNAVAILABLE"), "{b}");
+    assert!(
+        b["error"].as_str().unwrap().contains(&nowhere),
+        "names the endpoint: {b}"
+    );
     gw.kill9();
     sim.stop().await;
     drop_db(pg).await;

@@ -47,19 +47,24 @@ fn status_response(sent: SentKind) -> StatusResponse {
 
 #[derive(Deserialize, ToSchema)]
 pub struct ButtonBody {
+    #[schema(required = true)]
     #[serde(default)]
     id: String,
+    #[schema(required = true)]
     #[serde(default)]
     display_text: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct ButtonsRequest {
+    #[schema(required = true)]
     #[serde(default)]
     to: String,
+    #[schema(required = true)]
     #[serde(default)]
     message: String,
     footer: Option<String>,
+    #[schema(required = true)]
     #[serde(default)]
     buttons: Vec<ButtonBody>,
     device_id: Option<String>,
@@ -101,6 +106,7 @@ async fn send_buttons(
 
 #[derive(Deserialize, ToSchema, Default)]
 pub struct QuotedBody {
+    #[schema(required = true)]
     #[serde(default)]
     message_id: String,
     #[serde(default)]
@@ -120,12 +126,16 @@ impl From<QuotedBody> for QuotedRef {
 
 #[derive(Deserialize, ToSchema)]
 pub struct ButtonsResponseRequest {
+    #[schema(required = true)]
     #[serde(default)]
     to: String,
+    #[schema(required = true)]
     #[serde(default)]
     selected_button_id: String,
+    #[schema(required = true)]
     #[serde(default)]
     selected_display_text: String,
+    #[schema(required = true)]
     #[serde(default)]
     quoted: QuotedBody,
     device_id: Option<String>,
@@ -162,8 +172,10 @@ async fn send_buttons_response(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RowBody {
+    #[schema(required = true)]
     #[serde(default)]
     id: String,
+    #[schema(required = true)]
     #[serde(default)]
     title: String,
     description: Option<String>,
@@ -173,21 +185,27 @@ pub struct RowBody {
 pub struct SectionBody {
     #[serde(default)]
     title: String,
+    #[schema(required = true)]
     #[serde(default)]
     rows: Vec<RowBody>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct InteractiveRequest {
+    #[schema(required = true)]
     #[serde(default)]
     to: String,
+    #[schema(required = true)]
     #[serde(default)]
     title: String,
+    #[schema(required = true)]
     #[serde(default)]
     body: String,
     footer: Option<String>,
+    #[schema(required = true)]
     #[serde(default)]
     button_text: String,
+    #[schema(required = true)]
     #[serde(default)]
     sections: Vec<SectionBody>,
     device_id: Option<String>,
@@ -242,13 +260,16 @@ async fn send_interactive(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ListResponseRequest {
+    #[schema(required = true)]
     #[serde(default)]
     to: String,
+    #[schema(required = true)]
     #[serde(default)]
     selected_row_id: String,
     #[serde(default)]
     title: String,
     description: Option<String>,
+    #[schema(required = true)]
     #[serde(default)]
     quoted: QuotedBody,
     device_id: Option<String>,
@@ -298,6 +319,7 @@ pub struct TemplateHeader {
 pub struct TemplateButtonBody {
     #[serde(rename = "type", default)]
     kind: String,
+    #[schema(required = true)]
     #[serde(default)]
     text: String,
     id: Option<String>,
@@ -307,8 +329,10 @@ pub struct TemplateButtonBody {
 
 #[derive(Deserialize, ToSchema)]
 pub struct TemplateRequest {
+    #[schema(required = true)]
     #[serde(default)]
     number: String,
+    #[schema(required = true)]
     #[serde(default)]
     body: String,
     footer: Option<String>,
@@ -362,8 +386,10 @@ async fn send_template(
 
 #[derive(Deserialize, ToSchema, Default)]
 pub struct ProductBody {
+    #[schema(required = true)]
     #[serde(default)]
     product_id: String,
+    #[schema(required = true)]
     #[serde(default)]
     title: String,
     description: Option<String>,
@@ -380,10 +406,13 @@ pub struct ProductBody {
 
 #[derive(Deserialize, ToSchema)]
 pub struct ProductRequest {
+    #[schema(required = true)]
     #[serde(default)]
     number: String,
+    #[schema(required = true)]
     #[serde(default)]
     business_owner_jid: String,
+    #[schema(required = true)]
     #[serde(default)]
     product: ProductBody,
     body: Option<String>,
@@ -433,22 +462,28 @@ async fn send_product(
 pub struct CatalogSection {
     #[serde(default)]
     title: String,
+    #[schema(required = true)]
     #[serde(default)]
     product_ids: Vec<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct CatalogRequest {
+    #[schema(required = true)]
     #[serde(default)]
     number: String,
+    #[schema(required = true)]
     #[serde(default)]
     business_owner_jid: String,
+    #[schema(required = true)]
     #[serde(default)]
     title: String,
     description: Option<String>,
     footer: Option<String>,
+    #[schema(required = true)]
     #[serde(default)]
     button_text: String,
+    #[schema(required = true)]
     #[serde(default)]
     sections: Vec<CatalogSection>,
     header_product_id: Option<String>,

@@ -109,6 +109,7 @@ async fn presence(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubscribeBody {
+    #[schema(required = true)]
     #[serde(default)]
     jid: String,
     /// Go online first (WhatsApp only sends presence to online accounts).

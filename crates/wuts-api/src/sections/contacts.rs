@@ -174,6 +174,7 @@ async fn blocklist(
 #[serde(deny_unknown_fields)]
 pub struct CheckBody {
     /// Phone numbers (normalised before the lookup).
+    #[schema(required = true)]
     #[serde(default)]
     numbers: Vec<String>,
     device_id: Option<String>,
@@ -421,6 +422,7 @@ async fn list_contacts(
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
     /// Phone numbers, PN JIDs or LIDs (at most 160).
+    #[schema(required = true)]
     #[serde(default)]
     jids: Vec<String>,
     /// Not available yet (400).

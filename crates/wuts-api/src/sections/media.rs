@@ -5,7 +5,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Auth, Json, Path, Query};
 use crate::sections::send::DeviceQuery;
 use crate::AppState;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -19,14 +19,13 @@ use wuts_service::media::{MediaKind, MediaRequest, SentMedia};
 pub const MEDIA_BODY_LIMIT: usize = 160 * 1024 * 1024;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    let sends = OpenApiRouter::new()
         .routes(routes!(send_image))
         .routes(routes!(send_video))
         .routes(routes!(send_audio))
         .routes(routes!(send_document))
-        .routes(routes!(send_sticker))
-        .layer(DefaultBodyLimit::max(MEDIA_BODY_LIMIT))
-        .routes(routes!(message_media))
+        .routes(routes!(send_sticker));
+    crate::extract::body_limit(sends, MEDIA_BODY_LIMIT).routes(routes!(message_media))
 }
 
 /// The standard send answer, with the kind's metadata.
@@ -114,6 +113,7 @@ async fn send(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ImageRequest {
+    #[schema(required = true)]
     #[serde(default)]
     number: String,
     /// Base64, optionally as a data URI. Exactly one of `image` and `image_url`.
@@ -155,6 +155,7 @@ async fn send_image(
 
 #[derive(Deserialize, ToSchema)]
 pub struct VideoRequest {
+    #[schema(required = true)]
     #[serde(default)]
     number: String,
     video: Option<String>,
@@ -208,6 +209,7 @@ async fn send_video(
 
 #[derive(Deserialize, ToSchema)]
 pub struct AudioRequest {
+    #[schema(required = true)]
     #[serde(default)]
     number: String,
     audio: Option<String>,
@@ -250,6 +252,7 @@ async fn send_audio(
 
 #[derive(Deserialize, ToSchema)]
 pub struct DocumentRequest {
+    #[schema(required = true)]
     #[serde(default)]
     number: String,
     document: Option<String>,
@@ -294,6 +297,7 @@ async fn send_document(
 
 #[derive(Deserialize, ToSchema)]
 pub struct StickerRequest {
+    #[schema(required = true)]
     #[serde(default)]
     to: String,
     sticker: Option<String>,

@@ -37,6 +37,7 @@ pub struct QuotedRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub struct QuotedKey {
+    #[schema(required = true)]
     #[serde(default)]
     id: String,
     #[serde(default, rename = "fromMe")]
@@ -51,9 +52,11 @@ pub struct QuotedMessage {
 #[derive(Deserialize, ToSchema)]
 pub struct SendTextRequest {
     /// Phone number (normalised) or a user/group JID.
+    #[schema(required = true)]
     #[serde(default)]
     number: String,
     /// 1–4096 characters.
+    #[schema(required = true)]
     #[serde(default)]
     text: String,
     /// Seconds to wait before sending (0–60).
@@ -190,11 +193,13 @@ async fn message_status(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ReceiptBody {
+    #[schema(required = true)]
     #[serde(default)]
     chat_jid: String,
     /// The author of the messages: required in groups, the chat otherwise.
     sender_jid: Option<String>,
     /// The messages (the path id when omitted).
+    #[schema(required = true)]
     #[serde(default)]
     message_ids: Vec<String>,
     /// Unix seconds (read receipts only).
@@ -290,9 +295,11 @@ async fn request_retry(
 
 #[derive(Deserialize, ToSchema)]
 pub struct HistoryRequestBody {
+    #[schema(required = true)]
     #[serde(default)]
     chat_jid: String,
     /// The oldest message the caller has of the chat: history before it is asked for.
+    #[schema(required = true)]
     #[serde(default)]
     last_message_id: String,
     #[serde(default)]

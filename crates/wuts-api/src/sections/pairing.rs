@@ -127,6 +127,7 @@ async fn qr_status(
 
 #[derive(Deserialize, ToSchema)]
 pub struct PairCodeRequest {
+    #[schema(required = true)]
     #[serde(default)]
     phone: String,
     device_id: Option<String>,
@@ -301,6 +302,7 @@ async fn privacy(
 #[derive(Deserialize, ToSchema)]
 pub struct PictureRequest {
     /// A JPEG, base64 (a data URI is accepted), at most 2 MiB decoded.
+    #[schema(required = true)]
     #[serde(default)]
     image_base64: String,
     device_id: Option<String>,

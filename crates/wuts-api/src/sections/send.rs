@@ -60,9 +60,12 @@ pub(crate) fn kind_response(sent: SentKind, message: &'static str) -> KindRespon
 
 #[derive(Deserialize, ToSchema)]
 pub struct LocationRequest {
+    #[schema(required = true)]
     #[serde(default)]
     to: String,
+    #[schema(required = true)]
     latitude: Option<f64>,
+    #[schema(required = true)]
     longitude: Option<f64>,
     name: Option<String>,
     address: Option<String>,
@@ -103,9 +106,12 @@ async fn send_location(
 
 #[derive(Deserialize, ToSchema)]
 pub struct LiveLocationRequest {
+    #[schema(required = true)]
     #[serde(default)]
     to: String,
+    #[schema(required = true)]
     latitude: Option<f64>,
+    #[schema(required = true)]
     longitude: Option<f64>,
     accuracy_in_meters: Option<u32>,
     speed_in_mps: Option<f32>,
@@ -153,8 +159,10 @@ async fn send_live_location(
 
 #[derive(Deserialize, ToSchema, Default)]
 pub struct ContactEntry {
+    #[schema(required = true)]
     #[serde(default)]
     display_name: String,
+    #[schema(required = true)]
     #[serde(default)]
     phone: String,
     first_name: Option<String>,
@@ -178,8 +186,10 @@ impl From<ContactEntry> for ContactCard {
 
 #[derive(Deserialize, ToSchema)]
 pub struct ContactRequest {
+    #[schema(required = true)]
     #[serde(default)]
     to: String,
+    #[schema(required = true)]
     #[serde(default)]
     contact: ContactEntry,
     device_id: Option<String>,
@@ -206,8 +216,10 @@ async fn send_contact(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ContactsRequest {
+    #[schema(required = true)]
     #[serde(default)]
     to: String,
+    #[schema(required = true)]
     #[serde(default)]
     contacts: Vec<ContactEntry>,
     device_id: Option<String>,
@@ -238,16 +250,20 @@ async fn send_contacts(
 
 #[derive(Deserialize, ToSchema)]
 pub struct PollOption {
+    #[schema(required = true)]
     #[serde(default)]
     option_name: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct PollRequest {
+    #[schema(required = true)]
     #[serde(default)]
     to: String,
+    #[schema(required = true)]
     #[serde(default)]
     question: String,
+    #[schema(required = true)]
     #[serde(default)]
     options: Vec<PollOption>,
     #[serde(default)]
@@ -287,8 +303,10 @@ async fn send_poll(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ReactionRequest {
+    #[schema(required = true)]
     #[serde(default)]
     number: String,
+    #[schema(required = true)]
     #[serde(default, rename = "messageId", alias = "message_id")]
     message_id: String,
     /// An emoji; empty removes the reaction.
@@ -364,9 +382,11 @@ async fn send_reaction(
 
 #[derive(Deserialize, ToSchema)]
 pub struct EditRequest {
+    #[schema(required = true)]
     #[serde(default)]
     to: String,
     /// The new text.
+    #[schema(required = true)]
     #[serde(default)]
     message: String,
     device_id: Option<String>,
@@ -407,8 +427,10 @@ async fn edit_message(
 
 #[derive(Deserialize, ToSchema)]
 pub struct DeleteRequest {
+    #[schema(required = true)]
     #[serde(default, rename = "messageId", alias = "message_id")]
     message_id: String,
+    #[schema(required = true)]
     #[serde(default, rename = "chatJid", alias = "chat_jid")]
     chat_jid: String,
     /// `for_everyone` (default) or `for_me`.

@@ -28,10 +28,13 @@ const NO_WEBHOOK_NOTE: &str = "No webhook staged: configure one per device with 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(required = true)]
     #[serde(default)]
     tenant_name: String,
+    #[schema(required = true)]
     #[serde(default)]
     email: String,
+    #[schema(required = true)]
     #[serde(default)]
     password: String,
     /// Ignored: the first user of a tenant is always an admin.
@@ -180,8 +183,10 @@ async fn delete_tenant(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(required = true)]
     #[serde(default)]
     email: String,
+    #[schema(required = true)]
     #[serde(default)]
     password: String,
     /// `admin`, `manager` or `user` (default `user`).
@@ -324,6 +329,7 @@ async fn delete_user(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PromoteRequest {
+    #[schema(required = true)]
     #[serde(default)]
     new_role: String,
 }

@@ -25,9 +25,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
     /// https URL (http only when the operator allows it).
+    #[schema(required = true)]
     #[serde(default)]
     webhook_url: String,
     /// At least one name from `GET /webhook/events`.
+    #[schema(required = true)]
     #[serde(default)]
     enabled_events: Vec<String>,
     /// Default true.
@@ -141,6 +143,7 @@ async fn list_events(_: Auth) -> axum::Json<EventsResponse> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserWebhookRequest {
+    #[schema(required = true)]
     #[serde(default)]
     webhook_url: String,
 }

@@ -6,7 +6,6 @@ pub mod wa;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use wuts::config::Config;
 
@@ -64,7 +63,7 @@ pub struct TestApp {
 /// Serves `cfg` on a fresh loopback port; answers the base URL, the stop switch and the task.
 async fn launch(cfg: &Config) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let services = wuts::services(cfg).await.expect("services start");
-    let listener = TcpListener::bind(&cfg.listen).await.unwrap();
+    let listener = wuts::bind(cfg).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = oneshot::channel();
     let cfg = cfg.clone();
