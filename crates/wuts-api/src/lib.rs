@@ -72,7 +72,8 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         .merge(sections::stream::router())
         .merge(sections::webhooks::router())
         .merge(sections::ops::router());
-    let (router, api) = extract::body_limit(sections, config.body_limit).split_for_parts();
+    let (router, mut api) = extract::body_limit(sections, config.body_limit).split_for_parts();
+    openapi::complete(&mut api);
     // Both documents are rendered once and shared (a `Bytes` clone per request, none per
     // connection).
     let spec = Bytes::from(serde_json::to_vec(&api).expect("the OpenAPI document serializes"));

@@ -143,7 +143,7 @@ async fn user_devices(
 /// Remove one of the caller's devices: its session is dropped and its record, configuration and
 /// stored state are deleted.
 #[utoipa::path(delete, path = "/devices/{deviceID}", tag = "instances", security(("bearerAuth" = [])),
-    params(("deviceID" = String, Path, description = "Device id (UUID)")),
+    params(("deviceID" = uuid::Uuid, Path, description = "Device id (UUID)")),
     responses((status = 200, body = MessageResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_device(

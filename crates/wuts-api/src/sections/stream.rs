@@ -21,6 +21,25 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events_stream))
 }
 
+/// One event as webhooks receive it, and as each SSE frame's `data:` carries it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct EventEnvelope {
+    /// The event id (a UUID): deliveries of one event share it.
+    id: String,
+    /// The event name, e.g. `message.received` (`GET /webhook/events` lists them).
+    event: String,
+    /// Unix seconds.
+    timestamp: i64,
+    device_id: String,
+    user_id: String,
+    /// The event's own fields.
+    #[schema(value_type = Object)]
+    data: serde_json::Value,
+    /// Webhooks with a secret only: HMAC-SHA256 of the envelope without this field.
+    signature: Option<String>,
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
@@ -42,7 +61,9 @@ enum Position {
 /// Events, live: one device's (each SSE id is the event id), or with `all_devices=true` all the
 /// caller's devices' (each SSE id is a cursor); from the beginning or after a given SSE id.
 #[utoipa::path(get, path = "/events/stream", tag = "webhooks", security(("bearerAuth" = [])), params(StreamQuery),
-    responses((status = 200, content_type = "text/event-stream", body = String), (status = 400, body = ErrorBody),
+    responses((status = 200, content_type = "text/event-stream", body = String,
+        description = "Server-sent events. Each frame: `id:` (the SSE id to resume after), `event:` (the event name) and `data:` (one `EventEnvelope` as JSON); a `:` comment line every 15 s keeps the stream alive."),
+        (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn events_stream(
     State(s): State<AppState>,

@@ -129,7 +129,7 @@ pub struct TenantResponse {
 
 /// Get one tenant.
 #[utoipa::path(get, path = "/global/tenants/{id}", tag = "users-and-admin", security(("masterToken" = [])),
-    params(("id" = String, Path, description = "Tenant id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "Tenant id (UUID)")),
     responses((status = 200, body = TenantResponse), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_tenant(
@@ -160,7 +160,7 @@ pub struct DeleteTenantResponse {
 
 /// Delete a tenant and everything it owns (users, devices, sessions, webhooks). Irreversible.
 #[utoipa::path(delete, path = "/global/tenants/{id}", tag = "users-and-admin", security(("masterToken" = [])),
-    params(("id" = String, Path, description = "Tenant id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "Tenant id (UUID)")),
     responses((status = 200, body = DeleteTenantResponse), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_tenant(
@@ -267,7 +267,7 @@ pub struct UserResponse {
 
 /// Get a user (yourself; managers and admins: anyone in the tenant; the master token: anyone).
 #[utoipa::path(get, path = "/users/{id}", tag = "users-and-admin", security(("bearerAuth" = []), ("masterToken" = [])),
-    params(("id" = String, Path, description = "User id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "User id (UUID)")),
     responses((status = 200, body = UserResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_user(
@@ -295,7 +295,7 @@ pub struct UpdateUserRequest {
 /// Update a user's `active` flag and/or `role`. Takes effect at once (a deactivated user's token
 /// stops working on the next request).
 #[utoipa::path(put, path = "/users/{id}", tag = "users-and-admin", security(("bearerAuth" = [])),
-    params(("id" = String, Path, description = "User id (UUID)")), request_body = UpdateUserRequest,
+    params(("id" = uuid::Uuid, Path, description = "User id (UUID)")), request_body = UpdateUserRequest,
     responses((status = 200, body = MessageResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn update_user(
@@ -314,7 +314,7 @@ async fn update_user(
 
 /// Delete a user permanently, with their devices. Nobody deletes themself.
 #[utoipa::path(delete, path = "/users/{id}", tag = "users-and-admin", security(("bearerAuth" = [])),
-    params(("id" = String, Path, description = "User id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "User id (UUID)")),
     responses((status = 200, body = MessageResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_user(
@@ -350,7 +350,7 @@ pub struct PromoteResponse {
 
 /// Change a user's role, under the transition rules in docs/compat.md.
 #[utoipa::path(post, path = "/users/{id}/promote", tag = "users-and-admin", security(("bearerAuth" = [])),
-    params(("id" = String, Path, description = "User id (UUID)")), request_body = PromoteRequest,
+    params(("id" = uuid::Uuid, Path, description = "User id (UUID)")), request_body = PromoteRequest,
     responses((status = 200, body = PromoteResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn promote_user(
