@@ -39,11 +39,10 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     serde_path_to_error::deserialize(de).map_err(|e| {
         let inner = e.inner();
         if inner.is_syntax() || inner.is_eof() {
-            return ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "INVALID_JSON",
-                format!("malformed JSON: {inner}"),
-            );
+            // `VALIDATION_ERROR` is the one 400 code WUTS clients know; the parser's message
+            // (with its line and column) is the `body` field's error.
+            let message = format!("malformed JSON: {inner}");
+            return ApiError::validation(message.clone(), vec![FieldError::new("body", message)]);
         }
         let path = e.path().to_string();
         let field = if path == "." {

@@ -33,11 +33,26 @@ use wuts_store::Store;
 pub struct RuntimeConfig {
     /// WhatsApp's WebSocket endpoint; `None` is the real one. wa-sim: `ws://127.0.0.1:PORT/ws/chat`.
     pub whatsapp_url: Option<String>,
-    /// A fixed client version; `None` asks WhatsApp for the current one (needs internet).
+    /// A fixed client version; `None` asks WhatsApp for the current one, falling back to
+    /// [`BUILT_IN_VERSION`] when that cannot be asked.
     pub version: Option<(u32, u32, u32)>,
     /// Devices reconnecting at once at start-up.
     pub restore_concurrency: usize,
 }
+
+/// The WhatsApp Web client version this release was built with (updated with each release, as
+/// whatsmeow and Baileys ship one): used when the current one cannot be asked of WhatsApp (no
+/// route to web.whatsapp.com, a proxy that lets only WhatsApp's socket through, an air-gapped
+/// demo), so that a device never fails to pair for that alone.
+pub const BUILT_IN_VERSION: Version = (2, 3000, 1_042_742_319);
+
+/// A WhatsApp Web client version, `major.minor.patch`.
+pub type Version = (u32, u32, u32);
+
+/// How long an asked version is used before it is asked again; a fallback is retried sooner.
+const VERSION_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+const FALLBACK_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
+const VERSION_ASK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
@@ -62,6 +77,8 @@ pub struct DeviceManager {
     config: RuntimeConfig,
     live: Arc<Mutex<HashMap<String, Arc<LiveDevice>>>>,
     media_http: media_http::MediaHttp,
+    /// The client version in use and until when.
+    version: Arc<Mutex<Option<(Version, std::time::Instant)>>>,
 }
 
 impl DeviceManager {
@@ -72,7 +89,44 @@ impl DeviceManager {
             config,
             live: Arc::new(Mutex::new(HashMap::new())),
             media_http,
+            version: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// The client version devices announce: the configured one, else WhatsApp Web's current
+    /// one (asked once a day), else [`BUILT_IN_VERSION`] (said once per attempt in the log).
+    async fn client_version(&self) -> Version {
+        if let Some(v) = self.config.version {
+            return v;
+        }
+        let mut cached = self.version.lock().await;
+        if let Some((v, until)) = *cached {
+            if std::time::Instant::now() < until {
+                return v;
+            }
+        }
+        let http: Arc<dyn whatsapp_rust::http::HttpClient> = Arc::new(self.media_http.clone());
+        let asked = tokio::time::timeout(
+            VERSION_ASK_TIMEOUT,
+            whatsapp_rust::version::fetch_latest_app_version(&http),
+        )
+        .await;
+        let (v, ttl) = match asked {
+            Ok(Ok(v)) => {
+                info!(version = ?v, "WhatsApp Web version asked");
+                (v, VERSION_TTL)
+            }
+            Ok(Err(e)) => {
+                warn!(error = %e, version = ?BUILT_IN_VERSION, "cannot ask WhatsApp Web's version; using the built-in one");
+                (BUILT_IN_VERSION, FALLBACK_TTL)
+            }
+            Err(_) => {
+                warn!(version = ?BUILT_IN_VERSION, "asking WhatsApp Web's version timed out; using the built-in one");
+                (BUILT_IN_VERSION, FALLBACK_TTL)
+            }
+        };
+        *cached = Some((v, std::time::Instant::now() + ttl));
+        v
     }
 
     /// The WhatsApp endpoint devices connect to.
@@ -89,6 +143,11 @@ impl DeviceManager {
 
     /// The live device, started when it is not running.
     pub async fn ensure_started(&self, device: &Device) -> Result<Arc<LiveDevice>, RuntimeError> {
+        // Asked before the registry is locked: it can take seconds.
+        let config = RuntimeConfig {
+            version: Some(self.client_version().await),
+            ..self.config.clone()
+        };
         let mut live = self.live.lock().await;
         if let Some(d) = live.get(&device.id) {
             if d.is_running() {
@@ -98,7 +157,7 @@ impl DeviceManager {
         let d = LiveDevice::start(
             self.store.clone(),
             device.clone(),
-            &self.config,
+            &config,
             self.media_http.clone(),
         )
         .await?;

@@ -87,7 +87,7 @@ impl Services {
     fn unreachable(&self) -> DomainError {
         DomainError::Unavailable(format!(
             "no QR code within {} s: cannot reach WhatsApp at {} (check the network, a proxy or \
-             WUTS_WHATSAPP_URL; without internet also set WUTS_WHATSAPP_VERSION)",
+             WUTS_WHATSAPP_URL)",
             WAIT.as_secs(),
             self.devices.whatsapp_url()
         ))

@@ -51,7 +51,8 @@ pub struct Config {
     /// WhatsApp's WebSocket endpoint; empty means the real one. For wa-sim:
     /// `ws://127.0.0.1:PORT/ws/chat` (needs a build with the `sim` feature).
     pub whatsapp_url: String,
-    /// A fixed WhatsApp Web client version `major.minor.patch`; empty asks WhatsApp.
+    /// A fixed WhatsApp Web client version `major.minor.patch`; empty asks WhatsApp (and falls
+    /// back to the version built into the release when that fails).
     pub whatsapp_version: String,
     /// Devices reconnecting at once at start-up.
     pub restore_concurrency: usize,

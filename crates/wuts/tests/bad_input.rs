@@ -44,9 +44,18 @@ async fn malformed_and_mistyped_bodies(b: Backend) {
     let app = TestApp::start(b).await;
     let (_, _, admin) = app.register("bad").await;
     let (st, e) = raw(&app, Method::POST, "/users", &admin, "{\"email\": ").await;
-    assert_error(st, &e, StatusCode::BAD_REQUEST, "INVALID_JSON");
+    assert_error(st, &e, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    assert_eq!(e["validation"][0]["field"], json!("body"), "{e}");
+    assert!(
+        e["validation"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("malformed JSON"),
+        "{e}"
+    );
     let (st, e) = raw(&app, Method::POST, "/users", &admin, "not json at all").await;
-    assert_error(st, &e, StatusCode::BAD_REQUEST, "INVALID_JSON");
+    assert_error(st, &e, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+    assert_eq!(e["validation"][0]["field"], json!("body"), "{e}");
     let (st, e) = app
         .post("/users", &admin, json!({"email": 42, "password": "x"}))
         .await;

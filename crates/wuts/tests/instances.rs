@@ -374,3 +374,35 @@ async fn other_users_and_tenants_refused(b: Backend) {
     app.stop().await;
     sim.stop().await;
 }
+
+/// No `WUTS_WHATSAPP_VERSION` and no route to web.whatsapp.com (as in the demo, or behind a
+/// proxy that lets only WhatsApp's socket through): the built-in version is used and the device
+/// pairs all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pairs_without_a_configured_version() {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let url = sim.ws_url();
+    let app = TestApp::start_with(Backend::Sqlite, move |c| {
+        c.whatsapp_url = url;
+        c.whatsapp_version = String::new();
+    })
+    .await;
+    let (_, _, admin) = app.register("noversion").await;
+    let device = app.device(&admin, "d").await;
+    let (st, qr) = app.get("/qr", &admin).await;
+    assert_eq!(st, StatusCode::OK, "{qr}");
+    let (st, body) = sim_post(
+        &sim,
+        "/admin/scan-qr",
+        json!({"qr": qr["data"]["qr_code"], "phone": "15552220077"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let s = status_until(&app, &admin, &device, "connected", |d| {
+        d["connected"] == json!(true)
+    })
+    .await;
+    assert_eq!(s["jid"], json!("15552220077@s.whatsapp.net"));
+    app.stop().await;
+    sim.stop().await;
+}
