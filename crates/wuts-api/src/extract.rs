@@ -203,9 +203,13 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-#[derive(Deserialize)]
-struct DeviceQuery {
-    device_id: Option<String>,
+/// `?device_id=`: which of the caller's devices a request acts on (see [`DeviceCtx`]); the one
+/// definition every section's handlers and OpenAPI parameters use.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeviceQuery {
+    /// One of the caller's devices (UUID); needed when the caller has several.
+    pub device_id: Option<String>,
 }
 
 /// A body that may name its device (`device_id`), as some catalogue endpoints do.

@@ -1,8 +1,9 @@
 //! WUTS "messages": buttons, lists and their replies, templates, product cards and catalogues.
 
 use crate::error::{ApiResult, ErrorBody};
+use crate::extract::DeviceQuery;
 use crate::extract::{Auth, Json, Query};
-use crate::sections::send::{kind_response, DeviceQuery, KindResponse};
+use crate::sections::send::{kind_response, KindResponse};
 use crate::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};

@@ -1,11 +1,12 @@
 //! WUTS "chats" (live-socket part): typing indicators, account presence, presence subscriptions.
 
 use crate::error::{ApiResult, ErrorBody};
+use crate::extract::DeviceQuery;
 use crate::extract::{Auth, Json, Path, Query};
 use crate::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_service::contacts::ChatSetting;
 
@@ -19,12 +20,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(archive))
         .routes(routes!(mute))
         .routes(routes!(list_chats))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DeviceQuery {
-    device_id: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,6 +1,7 @@
 //! WUTS "contacts" (live-socket part): block, unblock, the block list, who is on WhatsApp.
 
 use crate::error::{ApiResult, ErrorBody};
+use crate::extract::DeviceQuery;
 use crate::extract::{Auth, Json, Query};
 use crate::AppState;
 use axum::extract::State;
@@ -115,12 +116,6 @@ async fn unblock(
     Json(b): Json<TargetBody>,
 ) -> ApiResult<axum::Json<BlockResponse>> {
     set_blocked(s, p, q, b, false).await
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DeviceQuery {
-    device_id: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

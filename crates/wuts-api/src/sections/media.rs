@@ -2,8 +2,8 @@
 //! `GET /messages/{id}/media`.
 
 use crate::error::{ApiResult, ErrorBody};
+use crate::extract::DeviceQuery;
 use crate::extract::{Auth, Json, Path, Query};
-use crate::sections::send::DeviceQuery;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

@@ -1,11 +1,12 @@
 //! WUTS "messages": sending text, delivery status, and delivery/read receipts.
 
 use crate::error::{ApiResult, ErrorBody};
+use crate::extract::DeviceQuery;
 use crate::extract::{Auth, Json, Path, Query};
 use crate::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
 use wuts_service::messages::{Quoted, SendText};
@@ -20,12 +21,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(request_retry))
         .routes(routes!(request_history))
         .routes(routes!(message_queue))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DeviceQuery {
-    device_id: Option<String>,
 }
 
 /// The message a reply quotes (WhatsApp's own shape).

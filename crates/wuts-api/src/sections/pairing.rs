@@ -2,6 +2,7 @@
 //! logout. These answer `{success, data}` as WUTS does, with errors in the common envelope.
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::DeviceQuery;
 use crate::extract::{Auth, Json, Query};
 use crate::AppState;
 use axum::extract::State;
@@ -96,12 +97,6 @@ async fn qr(
         expires_at: rfc3339(qr.generated_at + QR_TTL_SECS * 1000),
         ttl: QR_TTL_SECS,
     }))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DeviceQuery {
-    device_id: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -2,11 +2,12 @@
 //! cards, polls, reactions), and editing and deleting sent messages.
 
 use crate::error::{ApiResult, ErrorBody};
+use crate::extract::DeviceQuery;
 use crate::extract::{Auth, Json, Path, Query};
 use crate::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
 use wuts_service::message_kinds::{ContactCard, DeleteType, LiveLocation, Location, SentKind};
@@ -21,12 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_reaction))
         .routes(routes!(edit_message))
         .routes(routes!(delete_message))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DeviceQuery {
-    pub(crate) device_id: Option<String>,
 }
 
 /// `{success, message_id, timestamp, message}`, as WUTS answers these sends.
