@@ -256,6 +256,41 @@ pub struct Group {
 }
 
 impl Inner {
+    /// `conn` is now the device's socket; answers the one it replaces, whose unacknowledged
+    /// messages then wait for the new one (that socket's close no longer names the device).
+    pub(crate) fn go_online(
+        &mut self,
+        phone: &str,
+        device: u16,
+        conn: ConnHandle,
+    ) -> Option<ConnHandle> {
+        let old = self.online.insert((phone.to_string(), device), conn)?;
+        self.requeue_in_flight(phone, device);
+        Some(old)
+    }
+
+    /// The messages a device's socket got and never acknowledged go back to the front of its
+    /// queue (marked offline), to be delivered on its next login, as WhatsApp redelivers what
+    /// a closed or replaced socket left unacknowledged.
+    pub(crate) fn requeue_in_flight(&mut self, phone: &str, device: u16) {
+        let Some(a) = self.accounts.get_mut(phone) else {
+            return;
+        };
+        let Some(unacked) = a.in_flight.remove(&device) else {
+            return;
+        };
+        let queue = a.queued.entry(device).or_default();
+        let mut requeued: Vec<Node> = unacked
+            .into_iter()
+            .map(|mut n| {
+                n.attrs.insert("offline", "1");
+                n
+            })
+            .collect();
+        requeued.append(queue);
+        *queue = requeued;
+    }
+
     /// Creates a group of `creator` and `participants` (phones); answers its JID.
     pub fn create_group(
         &mut self,
@@ -425,20 +460,7 @@ impl Sim {
         inner.online.retain(|_, c| c.id != id);
         // What the device never acknowledged is delivered again when it comes back.
         for (phone, device) in gone {
-            if let Some(a) = inner.accounts.get_mut(&phone) {
-                if let Some(unacked) = a.in_flight.remove(&device) {
-                    let queue = a.queued.entry(device).or_default();
-                    let mut requeued: Vec<Node> = unacked
-                        .into_iter()
-                        .map(|mut n| {
-                            n.attrs.insert("offline", "1");
-                            n
-                        })
-                        .collect();
-                    requeued.append(queue);
-                    *queue = requeued;
-                }
-            }
+            inner.requeue_in_flight(&phone, device);
         }
     }
 
@@ -498,5 +520,41 @@ impl Sim {
                 .map(|(p, d)| format!("{p}:{d}"))
                 .collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wacore_binary::builder::NodeBuilder;
+
+    /// A device logs in again before its old socket's close is seen (a gateway killed and
+    /// restarted at once): what the old socket never acknowledged is delivered to the new one.
+    #[test]
+    fn a_replaced_socket_leaves_nothing_unacknowledged_behind() {
+        let sim = Sim::new();
+        let phone = "15550001111";
+        sim.create_account(phone);
+        let (tx_a, _rx_a) = mpsc::unbounded_channel();
+        let (tx_b, _rx_b) = mpsc::unbounded_channel();
+        let (a, b) = (sim.register_conn(tx_a), sim.register_conn(tx_b));
+        let mut inner = sim.lock();
+        assert!(inner.go_online(phone, 1, a.clone()).is_none());
+        let msg = NodeBuilder::new("message").attr("id", "m1").build();
+        crate::proto::messages::deliver(&mut inner, phone, 1, msg);
+        assert!(inner.go_online(phone, 1, b).is_some());
+        drop(inner);
+        sim.drop_conn(a.id);
+        let inner = sim.lock();
+        let queued = &inner.accounts[phone].queued[&1];
+        assert_eq!(queued.len(), 1);
+        assert_eq!(
+            queued[0].attrs.get("offline").map(|v| v.to_string()),
+            Some("1".into())
+        );
+        assert!(inner.accounts[phone]
+            .in_flight
+            .get(&1)
+            .is_none_or(Vec::is_empty));
     }
 }

@@ -37,10 +37,7 @@ pub fn start(
             return;
         }
     };
-    if let Some(old) = inner
-        .online
-        .insert((phone.clone(), device), session.conn.clone())
-    {
+    if let Some(old) = inner.go_online(&phone, device, session.conn.clone()) {
         // The same device logged in again elsewhere: the older socket is replaced.
         let replaced = NodeBuilder::new("stream:error")
             .children([NodeBuilder::new("conflict")
