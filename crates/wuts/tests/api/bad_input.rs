@@ -1,8 +1,6 @@
 //! Bad input answers the envelope with the right status; nothing produces a 500.
 
-mod common;
-
-use common::{assert_error, Backend, TestApp};
+use crate::helpers::{assert_error, Backend, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

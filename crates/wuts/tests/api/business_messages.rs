@@ -2,11 +2,9 @@
 //! reach the other account (a whatsapp-rust client on wa-sim) with their content; bad input
 //! answers VALIDATION_ERROR naming the field.
 
-mod common;
-
+use crate::helpers::wa::{gateway, hook, two_accounts};
+use crate::helpers::{assert_error, Backend};
 use base64::Engine as _;
-use common::wa::{gateway, hook, two_accounts};
-use common::{assert_error, Backend};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wa_sim::SimServer;

@@ -1,9 +1,7 @@
 //! The contacts and chats endpoints that act over the live socket, against wa-sim: the block
 //! list (effect checked in the simulator's account), who is on WhatsApp, presence, typing.
 
-mod common;
-
-use common::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

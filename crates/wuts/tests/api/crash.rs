@@ -1,9 +1,7 @@
 //! SIGKILL in the middle of pairing and after it: the database stays consistent and the device
 //! reconnects on the next start (the real `wuts` binary, against wa-sim).
 
-mod common;
-
-use common::{pg_admin_url, Backend, PASSWORD};
+use crate::helpers::{pg_admin_url, Backend, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};

@@ -1,8 +1,6 @@
 //! The device registry and the one rule that picks a request's device.
 
-mod common;
-
-use common::{assert_error, Backend, TestApp};
+use crate::helpers::{assert_error, Backend, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -2,10 +2,8 @@
 //! with the chat's older messages (a `history.sync` event carrying them), and a retry receipt
 //! reaches the sender's devices.
 
-mod common;
-
-use common::wa::{gateway, hook, two_accounts};
-use common::{assert_error, Backend};
+use crate::helpers::wa::{gateway, hook, two_accounts};
+use crate::helpers::{assert_error, Backend};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};

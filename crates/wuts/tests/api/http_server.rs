@@ -3,9 +3,7 @@
 //! connections is answered in full, oversized uploads are refused before they are sent, and
 //! request ids are bounded.
 
-mod common;
-
-use common::{assert_error, Backend, TestApp};
+use crate::helpers::{assert_error, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
@@ -169,7 +167,7 @@ async fn every_timeout_closes_its_socket_within_its_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_stream_outlives_the_idle_timeout() {
     let sim = wa_sim::SimServer::start("127.0.0.1:0").await.unwrap();
-    let app = common::wa::gateway_with(Backend::Sqlite, &sim, |c| {
+    let app = crate::helpers::wa::gateway_with(Backend::Sqlite, &sim, |c| {
         c.http_idle_timeout_secs = 1;
         c.http_header_timeout_secs = 1;
     })
@@ -188,7 +186,7 @@ async fn an_event_stream_outlives_the_idle_timeout() {
     let quiet = tokio::time::timeout(Duration::from_secs(3), stream.chunk()).await;
     assert!(quiet.is_err(), "the stream ended or spoke: {quiet:?}");
     // And it still delivers: the device pairs, its events arrive.
-    common::wa::pair(&app, &sim, &token, "15554440091").await;
+    crate::helpers::wa::pair(&app, &sim, &token, "15554440091").await;
     let chunk = tokio::time::timeout(Duration::from_secs(20), stream.chunk())
         .await
         .expect("the stream still delivers")
@@ -311,7 +309,7 @@ async fn request_ids_are_bounded() {
 async fn names_refuse_bidi_overrides_and_mentions_are_bounded() {
     let app = TestApp::start(Backend::Sqlite).await;
     let (st, b) = app
-        .post("/register", &app.master, json!({"tenant_name": "\u{202e}evil", "email": "a@evil.test", "password": common::PASSWORD}))
+        .post("/register", &app.master, json!({"tenant_name": "\u{202e}evil", "email": "a@evil.test", "password": crate::helpers::PASSWORD}))
         .await;
     assert_error(st, &b, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
     assert_eq!(b["validation"][0]["field"], json!("tenant_name"), "{b}");
@@ -325,7 +323,7 @@ async fn names_refuse_bidi_overrides_and_mentions_are_bounded() {
         .post(
             "/users",
             &token,
-            json!({"email": "\u{202e}x@names.test", "password": common::PASSWORD, "role": "user"}),
+            json!({"email": "\u{202e}x@names.test", "password": crate::helpers::PASSWORD, "role": "user"}),
         )
         .await;
     assert_error(st, &b, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");

@@ -1,9 +1,7 @@
 //! The device runtime end to end: wuts + wa-sim + the simulated phone, over real sockets, on
 //! both databases.
 
-mod common;
-
-use common::{assert_error, Backend, TestApp};
+use crate::helpers::{assert_error, Backend, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

@@ -3,11 +3,9 @@
 //! account's webhook, and both sides download it through `GET /messages/{id}/media`
 //! byte-identical after decryption. Bad input answers VALIDATION_ERROR naming the field.
 
-mod common;
-
+use crate::helpers::wa::{gateway_with, hook, two_accounts};
+use crate::helpers::{assert_error, Backend, TestApp};
 use base64::Engine as _;
-use common::wa::{gateway_with, hook, two_accounts};
-use common::{assert_error, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

@@ -1,9 +1,7 @@
 //! Health, readiness, metrics, OpenAPI and docs, request ids; and the binary itself: the master
 //! token generated on first start, the admin commands, graceful shutdown.
 
-mod common;
-
-use common::{Backend, TestApp, PASSWORD};
+use crate::helpers::{Backend, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};

@@ -1,10 +1,8 @@
 //! Send pacing: a burst of one number's sends waits in the durable queue and leaves spaced out;
 //! a caller that hangs up while its message waits does not stop the message.
 
-mod common;
-
-use common::wa::{gateway_with, two_accounts};
-use common::Backend;
+use crate::helpers::wa::{gateway_with, two_accounts};
+use crate::helpers::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};

@@ -1,9 +1,7 @@
 //! Every endpoint against no token, a malformed token, the master token, another tenant's admin,
 //! and each role of the tenant, with the expected statuses.
 
-mod common;
-
-use common::{Backend, TestApp, PASSWORD};
+use crate::helpers::{Backend, TestApp, PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

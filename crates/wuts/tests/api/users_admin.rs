@@ -1,8 +1,6 @@
 //! WUTS users-and-admin: tenants (master token), users, roles, tokens.
 
-mod common;
-
-use common::{assert_error, Backend, TestApp, PASSWORD};
+use crate::helpers::{assert_error, Backend, TestApp, PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

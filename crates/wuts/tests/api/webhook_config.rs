@@ -1,8 +1,6 @@
 //! Per-device webhook configuration, the event catalogue and the user-level staged URL.
 
-mod common;
-
-use common::{assert_error, Backend, TestApp};
+use crate::helpers::{assert_error, Backend, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -1,10 +1,8 @@
 //! Webhook delivery to a real local HTTP receiver: signed envelopes, in order, retried.
 
-mod common;
-
+use crate::helpers::wa::{gateway, hook, pair, two_accounts, Receiver};
+use crate::helpers::Backend;
 use axum::http::HeaderMap;
-use common::wa::{gateway, hook, pair, two_accounts, Receiver};
-use common::Backend;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

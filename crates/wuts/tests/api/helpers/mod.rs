@@ -33,15 +33,15 @@ macro_rules! both_backends {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::common::Backend::Sqlite).await
+                super::$name($crate::helpers::Backend::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if $crate::common::pg_admin_url().is_none() {
+                if $crate::helpers::pg_admin_url().is_none() {
                     eprintln!("WUTS_TEST_PG_URL=off: PostgreSQL variant skipped");
                     return;
                 }
-                super::$name($crate::common::Backend::Postgres).await
+                super::$name($crate::helpers::Backend::Postgres).await
             }
         }
     )*};

@@ -1,0 +1,22 @@
+//! The gateway's end-to-end tests: one binary (one link of the whole gateway), a module per WUTS
+//! section plus the cross-cutting ones (permissions, bad input, crashes, operations, the HTTP
+//! server). `helpers` starts real servers over throw-away databases and talks to them over HTTP.
+
+#[macro_use]
+mod helpers;
+
+mod bad_input;
+mod business_messages;
+mod contacts;
+mod crash;
+mod devices;
+mod history_retry;
+mod http_server;
+mod instances;
+mod media;
+mod operations;
+mod pacing;
+mod permissions;
+mod users_admin;
+mod webhook_config;
+mod webhook_delivery;
