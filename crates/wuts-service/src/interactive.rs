@@ -7,6 +7,7 @@
 use crate::fields::{optional, required};
 use crate::message_kinds::{SentKind, FIELD_MAX};
 use crate::messages::recipient;
+use crate::messages::Outgoing;
 use crate::Services;
 use serde_json::json;
 use wuts_core::error::DomainResult;
@@ -199,11 +200,13 @@ impl Services {
         self.send_kind(
             caller,
             device_id,
-            &to,
-            message,
-            "buttons",
-            Some(body),
-            extra,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: "buttons".into(),
+                content: Some(body),
+                extra,
+            },
         )
         .await
     }
@@ -238,11 +241,13 @@ impl Services {
         self.send_kind(
             caller,
             device_id,
-            &to,
-            message,
-            "buttons_response",
-            Some(label),
-            extra,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: "buttons_response".into(),
+                content: Some(label),
+                extra,
+            },
         )
         .await
     }
@@ -311,8 +316,18 @@ impl Services {
             ..Default::default()
         };
         let extra = json!({"list": {"title": title, "button_text": button, "sections": sections.len(), "rows": rows}});
-        self.send_kind(caller, device_id, &to, message, "list", Some(body), extra)
-            .await
+        self.send_kind(
+            caller,
+            device_id,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: "list".into(),
+                content: Some(body),
+                extra,
+            },
+        )
+        .await
     }
 
     /// The reply WhatsApp sends when a user picks a list row.
@@ -353,11 +368,13 @@ impl Services {
         self.send_kind(
             caller,
             device_id,
-            &to,
-            message,
-            "list_response",
-            Some(title),
-            extra,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: "list_response".into(),
+                content: Some(title),
+                extra,
+            },
         )
         .await
     }
@@ -480,11 +497,13 @@ impl Services {
         self.send_kind(
             caller,
             Some(&device.id),
-            &to,
-            message,
-            "template",
-            Some(body),
-            extra,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: "template".into(),
+                content: Some(body),
+                extra,
+            },
         )
         .await
     }
@@ -566,11 +585,13 @@ impl Services {
         self.send_kind(
             caller,
             Some(&device.id),
-            &to,
-            message,
-            "product",
-            Some(title),
-            extra,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: "product".into(),
+                content: Some(title),
+                extra,
+            },
         )
         .await
     }
@@ -673,11 +694,13 @@ impl Services {
         self.send_kind(
             caller,
             device_id,
-            &to,
-            message,
-            "catalog",
-            Some(title),
-            extra,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: "catalog".into(),
+                content: Some(title),
+                extra,
+            },
         )
         .await
     }

@@ -320,11 +320,13 @@ impl Services {
             .deliver(
                 &device,
                 &live,
-                &to,
-                message,
-                field,
-                out.caption.clone(),
-                extra,
+                crate::messages::Outgoing {
+                    to: to.clone(),
+                    message,
+                    kind: field.into(),
+                    content: out.caption.clone(),
+                    extra,
+                },
             )
             .await?;
         if let Some(reference) = reference {

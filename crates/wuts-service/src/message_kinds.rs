@@ -1,7 +1,7 @@
 //! The message kinds beyond text that need no media: location, contact cards, polls,
 //! reactions; and changes to sent messages: edit, delete.
 
-use crate::messages::{recipient, Delivered};
+use crate::messages::{recipient, Delivered, Outgoing};
 use crate::Services;
 use wuts_core::error::DomainResult;
 use wuts_core::{time, Device, DomainError, FieldError, Principal};
@@ -121,32 +121,26 @@ fn vcard(c: &ContactCard, digits: &str) -> String {
 }
 
 impl Services {
-    /// Resolves the caller's connected device and sends `message` to `to`.
-    #[allow(clippy::too_many_arguments)]
+    /// Resolves the caller's connected device and sends `out`.
     pub(crate) async fn send_kind(
         &self,
         caller: &Principal,
         device_id: Option<&str>,
-        to: &str,
-        message: wa::Message,
-        kind: &str,
-        content: Option<String>,
-        extra: serde_json::Value,
+        out: Outgoing,
     ) -> DomainResult<SentKind> {
         let started = time::now_millis();
         let device = self.resolve_device(caller, device_id).await?;
         let live = self.connected_device(&device).await?;
+        let chat_jid = out.to.clone();
         let Delivered {
             message_id,
             sent_at,
             ..
-        } = self
-            .deliver(&device, &live, to, message, kind, content, extra)
-            .await?;
+        } = self.deliver(&device, &live, out).await?;
         Ok(SentKind {
             device,
             message_id,
-            chat_jid: to.to_string(),
+            chat_jid,
             sent_at,
             processing_ms: sent_at - started,
         })
@@ -184,8 +178,18 @@ impl Services {
         };
         let extra = serde_json::json!({"location": {"latitude": lat, "longitude": lng,
             "name": l.name, "address": l.address}});
-        self.send_kind(caller, device_id, &to, message, "location", l.name, extra)
-            .await
+        self.send_kind(
+            caller,
+            device_id,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: "location".into(),
+                content: l.name,
+                extra,
+            },
+        )
+        .await
     }
 
     /// One point of a live location.
@@ -230,11 +234,13 @@ impl Services {
         self.send_kind(
             caller,
             device_id,
-            &to,
-            message,
-            "live_location",
-            l.caption,
-            extra,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: "live_location".into(),
+                content: l.caption,
+                extra,
+            },
         )
         .await
     }
@@ -314,8 +320,18 @@ impl Services {
             )
         };
         let extra = serde_json::json!({"contacts": names});
-        self.send_kind(caller, device_id, &to, message, kind, None, extra)
-            .await
+        self.send_kind(
+            caller,
+            device_id,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: kind.into(),
+                content: None,
+                extra,
+            },
+        )
+        .await
     }
 
     /// A poll with 2–12 distinct options; single or multiple choice. The poll's secret (voters
@@ -386,11 +402,13 @@ impl Services {
         self.send_kind(
             caller,
             device_id,
-            &to,
-            message,
-            "poll",
-            Some(question),
-            extra,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: "poll".into(),
+                content: Some(question),
+                extra,
+            },
         )
         .await
     }
@@ -445,11 +463,13 @@ impl Services {
         self.send_kind(
             caller,
             Some(&device.id),
-            &to,
-            message,
-            "reaction",
-            Some(reaction.to_string()),
-            extra,
+            Outgoing {
+                to: to.to_string(),
+                message,
+                kind: "reaction".into(),
+                content: Some(reaction.to_string()),
+                extra,
+            },
         )
         .await
     }

@@ -218,11 +218,13 @@ impl Services {
             .deliver(
                 &device,
                 &live,
-                &to,
-                message,
-                "text",
-                Some(req.text.clone()),
-                extra,
+                Outgoing {
+                    to: to.clone(),
+                    message,
+                    kind: "text".into(),
+                    content: Some(req.text.clone()),
+                    extra,
+                },
             )
             .await?;
         let (message_id, recipient_pn, recipient_lid, sent_at) = (
@@ -248,30 +250,24 @@ impl Services {
 
     /// Sends a built message from a connected device and records it: the row exists before the
     /// send (so no receipt can arrive for a message we do not know) and is forgotten when the
-    /// send fails; `message.sent` is recorded before this answers. `extra` adds to the event.
-    #[allow(clippy::too_many_arguments)]
+    /// send fails; `message.sent` is recorded before this answers.
     pub(crate) async fn deliver(
         &self,
         device: &Device,
         live: &std::sync::Arc<wuts_device::LiveDevice>,
-        to: &str,
-        message: wuts_device::wa::Message,
-        kind: &str,
-        content: Option<String>,
-        extra: serde_json::Value,
+        out: Outgoing,
     ) -> DomainResult<Delivered> {
-        let chat = jid("number", to)?;
-        let is_group = to.ends_with("@g.us");
+        jid("number", &out.to)?;
         let message_id = live.client().generate_message_id();
         let row = MessageRow {
             device_id: device.id.clone(),
             message_id: message_id.clone(),
-            chat_jid: to.to_string(),
+            chat_jid: out.to.clone(),
             sender_jid: live.state().jid.clone(),
             from_me: true,
-            is_group,
-            message_type: kind.to_string(),
-            content: content.clone(),
+            is_group: out.to.ends_with("@g.us"),
+            message_type: out.kind.clone(),
+            content: out.content.clone(),
             sent_at: time::now_millis(),
             status: "queued".into(),
             delivered_at: None,
@@ -279,57 +275,63 @@ impl Services {
             played_at: None,
         };
         // Messages follow the chat's disappearing timer, as the phone's do.
-        let timer = self.store.chat_timer(&device.id, to).await?;
+        let timer = self.store.chat_timer(&device.id, &out.to).await?;
         // Durable before anything is sent: a restart sends what is still queued.
         let queued = wuts_store::outbox::Queued {
             device_id: device.id.clone(),
             message_id: message_id.clone(),
-            chat_jid: to.to_string(),
-            payload: wuts_device::encode_message(&message),
+            chat_jid: out.to.clone(),
+            payload: wuts_device::encode_message(&out.message),
             timer: i64::from(timer),
             queued_at: row.sent_at,
-            message_type: kind.to_string(),
+            message_type: out.kind.clone(),
         };
         self.store.queue_message(&row, &queued).await?;
         // The rest runs on its own task: a caller that hangs up while the message waits for
         // its slot does not leave it queued until the next restart.
         let (this, device, live) = (self.clone(), device.clone(), live.clone());
-        let (to, kind) = (to.to_string(), kind.to_string());
-        tokio::spawn(async move {
-            this.send_queued(
-                &device, &live, chat, message, message_id, timer, &to, &kind, content, extra,
-            )
+        let pending = Pending {
+            message_id,
+            timer,
+            out,
+            caller_waits: true,
+        };
+        tokio::spawn(async move { this.send_queued(&device, &live, pending).await })
             .await
-        })
-        .await
-        .map_err(|e| DomainError::Internal(format!("send task failed: {e}")))?
+            .map_err(|e| DomainError::Internal(format!("send task failed: {e}")))?
     }
 
     /// Waits for the device's slot, sends a queued message, and records the outcome and the
-    /// `message.sent` event.
-    #[allow(clippy::too_many_arguments)]
-    async fn send_queued(
+    /// `message.sent` event: for a send through the API and for one an earlier run left queued
+    /// alike.
+    pub(crate) async fn send_queued(
         &self,
         device: &Device,
         live: &wuts_device::LiveDevice,
-        chat: wuts_device::Jid,
-        message: wuts_device::wa::Message,
-        message_id: String,
-        timer: u32,
-        to: &str,
-        kind: &str,
-        content: Option<String>,
-        extra: serde_json::Value,
+        p: Pending,
     ) -> DomainResult<Delivered> {
+        let Pending {
+            message_id,
+            timer,
+            out,
+            caller_waits,
+        } = p;
+        let to = out.to.as_str();
+        let chat = jid("number", to)?;
         let is_group = to.ends_with("@g.us");
         self.pacer.turn(&device.id).await;
         if let Err(e) = live
-            .send_with_timer(chat.clone(), message, &message_id, timer)
+            .send_with_timer(chat.clone(), out.message, &message_id, timer)
             .await
         {
-            self.store.drop_queued(&device.id, &message_id).await?;
+            // A caller hears of the failure, so the message is forgotten; one nobody waits for
+            // stays queued for the next start.
+            if caller_waits {
+                self.store.drop_queued(&device.id, &message_id).await?;
+            }
             return Err(DomainError::Unavailable(format!(
-                "failed to send {kind}: {e}"
+                "failed to send {}: {e}",
+                out.kind
             )));
         }
         self.store.mark_sent(&device.id, &message_id).await?;
@@ -347,13 +349,13 @@ impl Services {
             "to_lid": recipient_lid,
             "chat_jid": to,
             "is_group": is_group,
-            "content": content,
-            "message_type": kind,
+            "content": out.content,
+            "message_type": out.kind,
             "timestamp": time::rfc3339(sent_at),
             "is_from_me": true,
             "ephemeral_expiration": (timer > 0).then_some(timer),
         });
-        if let (Some(d), serde_json::Value::Object(x)) = (data.as_object_mut(), extra) {
+        if let (Some(d), serde_json::Value::Object(x)) = (data.as_object_mut(), out.extra) {
             d.extend(x);
         }
         self.store
@@ -375,6 +377,28 @@ impl Services {
 }
 
 /// A message sent and recorded.
+/// A message on its way out: where, what, and what its row and `message.sent` event say.
+pub(crate) struct Outgoing {
+    /// The recipient's JID (as [`recipient`] answers it).
+    pub to: String,
+    pub message: wuts_device::wa::Message,
+    /// `message_type` of the row and the event (`text`, `image`, `poll`, ...).
+    pub kind: String,
+    /// The text a reader sees for it (row and event `content`).
+    pub content: Option<String>,
+    /// More fields of the `message.sent` event.
+    pub extra: serde_json::Value,
+}
+
+/// An outgoing message in the outbox: its id and disappearing timer, and whether a caller is
+/// waiting for the outcome (an API send) or not (one an earlier run left queued).
+pub(crate) struct Pending {
+    pub message_id: String,
+    pub timer: u32,
+    pub out: Outgoing,
+    pub caller_waits: bool,
+}
+
 pub(crate) struct Delivered {
     pub message_id: String,
     pub recipient_pn: Option<String>,

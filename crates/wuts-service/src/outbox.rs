@@ -1,6 +1,7 @@
 //! Queued sends: messages accepted and not yet handed to WhatsApp (paced, or waiting for the
 //! device after a restart). They are visible to the caller and sent when the device is back.
 
+use crate::messages::{Outgoing, Pending};
 use crate::Services;
 use serde_json::json;
 use std::time::Duration;
@@ -60,37 +61,35 @@ impl Services {
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         };
+        let device = live.device.clone();
         for q in self.store.queued(device_id).await? {
             if q.queued_at >= before {
                 continue;
             }
             let now = time::now_millis();
             let decoded = wuts_device::decode_message(&q.payload);
-            let chat = q.chat_jid.parse::<wuts_device::Jid>().ok();
-            let (Some(message), Some(chat), true) =
-                (decoded, chat, now - q.queued_at < QUEUE_MAX_AGE_MS)
-            else {
+            let (Some(message), true) = (decoded, now - q.queued_at < QUEUE_MAX_AGE_MS) else {
                 self.store.fail_queued(device_id, &q.message_id).await?;
                 continue;
             };
-            self.pacer.turn(device_id).await;
-            let timer = u32::try_from(q.timer).unwrap_or(0);
-            live.send_with_timer(chat, message, &q.message_id, timer)
-                .await
-                .map_err(|e| DomainError::Unavailable(e.to_string()))?;
-            self.store.mark_sent(device_id, &q.message_id).await?;
-            let data = json!({"message_id": q.message_id, "chat_jid": q.chat_jid,
-                "message_type": q.message_type, "is_from_me": true, "from_queue": true,
-                "timestamp": time::rfc3339(time::now_millis())});
-            self.store
-                .record_event(
-                    device_id,
-                    &uuid::Uuid::new_v4().to_string(),
-                    "message.sent",
-                    &data.to_string(),
-                    time::now_millis(),
-                )
-                .await?;
+            let content = self
+                .store
+                .message(device_id, &q.message_id)
+                .await?
+                .and_then(|m| m.content);
+            let pending = Pending {
+                message_id: q.message_id,
+                timer: u32::try_from(q.timer).unwrap_or(0),
+                out: Outgoing {
+                    to: q.chat_jid,
+                    message,
+                    kind: q.message_type,
+                    content,
+                    extra: json!({"from_queue": true}),
+                },
+                caller_waits: false,
+            };
+            self.send_queued(&device, &live, pending).await?;
         }
         Ok(())
     }
