@@ -8,7 +8,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use wuts_service::contacts::ChatSetting;
+use wuts_service::chats::ChatSetting;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
