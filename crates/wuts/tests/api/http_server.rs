@@ -440,9 +440,11 @@ async fn a_thousand_idle_connections_cost_little() {
     drop(idle);
     until_open_connections(&base, |n| n <= 1.0).await;
     let after = rss_kib(pid);
+    // Nothing is kept per closed connection: RSS does not go on growing (a few MiB of
+    // allocator and metrics noise aside), and stays within the bound above the start.
     assert!(
-        after <= with,
-        "RSS went on growing after the sockets closed: {with} -> {after} KiB"
+        after <= with + 4096 && after.saturating_sub(before) < 100 * 1024,
+        "RSS after the sockets closed: {before} -> {with} -> {after} KiB"
     );
     eprintln!("RSS {before} KiB, {with} KiB with 1,000 idle sockets, {after} KiB after");
 }

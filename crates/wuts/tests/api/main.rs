@@ -7,6 +7,7 @@ mod helpers;
 
 mod bad_input;
 mod business_messages;
+mod chats;
 mod contacts;
 mod crash;
 mod devices;
@@ -14,6 +15,7 @@ mod history_retry;
 mod http_server;
 mod instances;
 mod media;
+mod messages;
 mod operations;
 mod pacing;
 mod permissions;
