@@ -15,7 +15,6 @@ pub mod media_http;
 
 pub use contacts::{reaction_message, Blocklist, ChatSetting, ChatState, Picture, UserInfo};
 pub use live::{LiveDevice, LiveState};
-pub use whatsapp_rust::prelude::Client;
 pub use whatsapp_rust::waproto::whatsapp as wa;
 pub use whatsapp_rust::Jid;
 
@@ -68,6 +67,22 @@ pub enum RuntimeError {
     WhatsApp(String),
     #[error("storage: {0}")]
     Store(String),
+}
+
+/// The one conversion of device errors into the domain's: not connected is
+/// `DEVICE_NOT_READY` (409), already connected a conflict, the rest WhatsApp or the runtime
+/// being unavailable (503).
+impl From<RuntimeError> for wuts_core::DomainError {
+    fn from(e: RuntimeError) -> Self {
+        use wuts_core::DomainError;
+        match e {
+            RuntimeError::AlreadyConnected => DomainError::Conflict("already connected".into()),
+            RuntimeError::NotConnected => {
+                DomainError::DeviceNotReady("WhatsApp session is not connected".into())
+            }
+            other => DomainError::Unavailable(other.to_string()),
+        }
+    }
 }
 
 /// Starts, stops and looks up live devices.

@@ -106,8 +106,39 @@ impl LiveDevice {
         &self.state_store
     }
 
-    pub fn client(&self) -> Arc<Client> {
-        self.client.clone()
+    /// A new id for a message this device sends.
+    pub fn new_message_id(&self) -> String {
+        self.client.generate_message_id()
+    }
+
+    /// Unlinks the device from the account (WhatsApp forgets it) and stops the client.
+    pub async fn logout(&self) {
+        self.client.logout().await;
+    }
+
+    /// The account's own privacy settings: (WhatsApp's category name, value) pairs.
+    pub async fn privacy_settings(&self) -> Result<Vec<(String, String)>, RuntimeError> {
+        let settings = self
+            .client
+            .fetch_privacy_settings()
+            .await
+            .map_err(|e| RuntimeError::WhatsApp(format!("privacy fetch failed: {e}")))?;
+        Ok(settings
+            .settings
+            .iter()
+            .map(|s| (s.category.to_string(), s.value.to_string()))
+            .collect())
+    }
+
+    /// Sets the account's own profile photo (a JPEG); answers the picture id.
+    pub async fn set_profile_picture(&self, jpeg: Vec<u8>) -> Result<String, RuntimeError> {
+        let res = self
+            .client
+            .profile()
+            .set_profile_picture(jpeg)
+            .await
+            .map_err(|e| RuntimeError::WhatsApp(format!("failed to set profile picture: {e}")))?;
+        Ok(res.id)
     }
 
     pub fn state(&self) -> LiveState {

@@ -12,19 +12,6 @@ pub const QR_TTL_SECS: i64 = 60;
 pub const PAIR_CODE_TTL_SECS: i64 = 300;
 const WAIT: Duration = Duration::from_secs(20);
 
-fn runtime(e: RuntimeError) -> DomainError {
-    match e {
-        RuntimeError::AlreadyConnected => DomainError::Conflict("already connected".into()),
-        RuntimeError::NotConnected => {
-            DomainError::DeviceNotReady("WhatsApp session is not connected".into())
-        }
-        RuntimeError::Timeout(what) => {
-            DomainError::Unavailable(format!("timeout waiting for {what}"))
-        }
-        other => DomainError::Unavailable(other.to_string()),
-    }
-}
-
 /// A QR code to show: the raw string, when it was generated, and whether it was already cached.
 pub struct Qr {
     pub code: String,
@@ -75,11 +62,14 @@ impl Services {
                 .devices
                 .has_session(&device.id)
                 .await
-                .map_err(runtime)?
+                .map_err(DomainError::from)?
         {
-            return Err(runtime(RuntimeError::AlreadyConnected));
+            return Err(DomainError::from(RuntimeError::AlreadyConnected));
         }
-        self.devices.ensure_started(device).await.map_err(runtime)
+        self.devices
+            .ensure_started(device)
+            .await
+            .map_err(DomainError::from)
     }
 
     /// No QR within the wait: the socket to WhatsApp did not come up (or the version look-up
@@ -94,10 +84,7 @@ impl Services {
     }
 
     pub(crate) async fn connected_now(&self, device: &Device) -> bool {
-        match self.devices.get(&device.id).await {
-            Some(live) => live.state().connected,
-            None => false,
-        }
+        self.connected_device(device).await.is_ok()
     }
 
     /// A pairing QR for the device, starting its connection when needed.
@@ -186,7 +173,7 @@ impl Services {
         if !live.wait(WAIT, |s| s.qr.is_some()).await {
             return Err(self.unreachable());
         }
-        let code = live.pair_code(&phone).await.map_err(runtime)?;
+        let code = live.pair_code(&phone).await.map_err(DomainError::from)?;
         Ok((
             device,
             PairCode {
@@ -207,7 +194,7 @@ impl Services {
             .devices
             .has_session(&device.id)
             .await
-            .map_err(runtime)?;
+            .map_err(DomainError::from)?;
         let live = self.devices.get(&device.id).await.map(|l| l.state());
         let connected = live.as_ref().is_some_and(|s| s.connected);
         let jid = live
@@ -238,7 +225,7 @@ impl Services {
             .devices
             .has_session(&device.id)
             .await
-            .map_err(runtime)?
+            .map_err(DomainError::from)?
         {
             return Ok((device, false, true));
         }
@@ -246,7 +233,7 @@ impl Services {
             .devices
             .ensure_started(&device)
             .await
-            .map_err(runtime)?;
+            .map_err(DomainError::from)?;
         if !live.wait_connected(Duration::from_secs(30)).await {
             return Err(DomainError::Unavailable("reconnect failed".into()));
         }
@@ -290,17 +277,8 @@ impl Services {
         device_id: Option<&str>,
     ) -> DomainResult<Device> {
         let device = self.resolve_device(caller, device_id).await?;
-        let Some(live) = self
-            .devices
-            .get(&device.id)
-            .await
-            .filter(|l| l.state().connected)
-        else {
-            return Err(DomainError::DeviceNotReady(
-                "WhatsApp session is not connected".into(),
-            ));
-        };
-        live.client().logout().await;
+        let live = self.connected_device(&device).await?;
+        live.logout().await;
         live.wait(WAIT, |s| s.logged_out).await;
         self.devices
             .retire(&device.id)
@@ -314,10 +292,8 @@ impl Services {
 
     /// Stops a device's runtime before its record goes (unlinking it when connected).
     pub(crate) async fn retire_device(&self, device: &Device) {
-        if let Some(live) = self.devices.get(&device.id).await {
-            if live.state().connected {
-                live.client().logout().await;
-            }
+        if let Ok(live) = self.connected_device(device).await {
+            live.logout().await;
         }
         self.devices.stop(&device.id).await;
     }
@@ -344,17 +320,6 @@ fn privacy_key(wire: &str) -> Option<&'static str> {
 pub const PICTURE_MAX: usize = 2 * 1024 * 1024;
 
 impl Services {
-    /// The live client of a connected device, or `DEVICE_NOT_READY` at once.
-    async fn connected_client(
-        &self,
-        device: &Device,
-    ) -> DomainResult<std::sync::Arc<wuts_device::Client>> {
-        match self.devices.get(&device.id).await {
-            Some(live) if live.state().connected => Ok(live.client()),
-            _ => Err(runtime(RuntimeError::NotConnected)),
-        }
-    }
-
     /// The connected account's own privacy settings.
     pub async fn privacy(
         &self,
@@ -362,15 +327,11 @@ impl Services {
         device_id: Option<&str>,
     ) -> DomainResult<std::collections::BTreeMap<&'static str, String>> {
         let device = self.resolve_device(caller, device_id).await?;
-        let client = self.connected_client(&device).await?;
-        let settings = client
-            .fetch_privacy_settings()
-            .await
-            .map_err(|e| DomainError::Unavailable(format!("privacy fetch failed: {e}")))?;
+        let live = self.connected_device(&device).await?;
+        let settings = live.privacy_settings().await.map_err(DomainError::from)?;
         Ok(settings
-            .settings
-            .iter()
-            .filter_map(|s| Some((privacy_key(&s.category.to_string())?, s.value.to_string())))
+            .into_iter()
+            .filter_map(|(category, value)| Some((privacy_key(&category)?, value)))
             .collect())
     }
 
@@ -397,12 +358,9 @@ impl Services {
             return Err(DomainError::field("image_base64", "must be a JPEG image"));
         }
         let device = self.resolve_device(caller, device_id).await?;
-        let client = self.connected_client(&device).await?;
-        let res = client
-            .profile()
-            .set_profile_picture(bytes)
+        let live = self.connected_device(&device).await?;
+        live.set_profile_picture(bytes)
             .await
-            .map_err(|e| DomainError::Unavailable(format!("failed to set profile picture: {e}")))?;
-        Ok(res.id)
+            .map_err(DomainError::from)
     }
 }

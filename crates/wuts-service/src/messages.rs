@@ -115,6 +115,8 @@ fn jid(field: &str, s: &str) -> DomainResult<wuts_device::Jid> {
 
 impl Services {
     /// The device's live session, or DEVICE_NOT_READY.
+    /// The device's live runtime when it is connected, else `DEVICE_NOT_READY` at once: the
+    /// one way the use cases ask whether a device is connected.
     pub(crate) async fn connected_device(
         &self,
         device: &Device,
@@ -258,7 +260,7 @@ impl Services {
         out: Outgoing,
     ) -> DomainResult<Delivered> {
         jid("number", &out.to)?;
-        let message_id = live.client().generate_message_id();
+        let message_id = live.new_message_id();
         let row = MessageRow {
             device_id: device.id.clone(),
             message_id: message_id.clone(),
