@@ -387,11 +387,15 @@ async fn kill_during_inbound_burst(b: Backend) {
         if texts.len() == N {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "{} of {N} messages recorded",
-            texts.len()
-        );
+        if Instant::now() >= deadline {
+            let missing: Vec<usize> = (0..N)
+                .filter(|i| texts.binary_search(&format!("burst-{i}")).is_err())
+                .collect();
+            panic!(
+                "{} of {N} messages recorded; missing {missing:?}",
+                texts.len()
+            );
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     store.close().await;
