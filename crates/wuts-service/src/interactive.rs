@@ -53,6 +53,27 @@ pub struct Section {
     pub rows: Vec<Row>,
 }
 
+/// A single-select list menu to send.
+#[derive(Debug, Clone, Default)]
+pub struct ListMenu {
+    pub to: String,
+    pub title: String,
+    pub body: String,
+    pub footer: Option<String>,
+    pub button_text: String,
+    pub sections: Vec<Section>,
+}
+
+/// The reply to a list menu: the row picked, quoting the menu.
+#[derive(Debug, Clone, Default)]
+pub struct ListReply {
+    pub to: String,
+    pub selected_row_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub quoted: QuotedRef,
+}
+
 /// A template button: quick reply, URL or call.
 #[derive(Debug, Clone, Default)]
 pub struct TemplateButton {
@@ -253,18 +274,20 @@ impl Services {
     }
 
     /// A single-select list menu.
-    #[allow(clippy::too_many_arguments)]
     pub async fn send_list(
         &self,
         caller: &Principal,
         device_id: Option<&str>,
-        to: &str,
-        title: &str,
-        body: &str,
-        footer: &Option<String>,
-        button_text: &str,
-        sections: &[Section],
+        menu: &ListMenu,
     ) -> DomainResult<SentKind> {
+        let ListMenu {
+            to,
+            title,
+            body,
+            footer,
+            button_text,
+            sections,
+        } = menu;
         use wa::message::list_message as lm;
         let to = recipient("to", to)?;
         let title = required("title", title, 60)?;
@@ -331,17 +354,19 @@ impl Services {
     }
 
     /// The reply WhatsApp sends when a user picks a list row.
-    #[allow(clippy::too_many_arguments)]
     pub async fn send_list_response(
         &self,
         caller: &Principal,
         device_id: Option<&str>,
-        to: &str,
-        selected_row_id: &str,
-        title: &str,
-        description: &Option<String>,
-        quoted: &QuotedRef,
+        reply: &ListReply,
     ) -> DomainResult<SentKind> {
+        let ListReply {
+            to,
+            selected_row_id,
+            title,
+            description,
+            quoted,
+        } = reply;
         use wa::message::list_response_message as lr;
         let to = recipient("to", to)?;
         let row = required("selected_row_id", selected_row_id, 200)?;

@@ -120,6 +120,17 @@ fn vcard(c: &ContactCard, digits: &str) -> String {
     v
 }
 
+/// A reaction to send: to whom, on which message, which emoji (empty removes ours).
+#[derive(Debug, Clone, Copy)]
+pub struct Reaction<'a> {
+    pub number: &'a str,
+    pub message_id: &'a str,
+    pub reaction: &'a str,
+    pub from_me: Option<bool>,
+    /// The original author, for other people's messages in groups.
+    pub participant: Option<&'a str>,
+}
+
 impl Services {
     /// Resolves the caller's connected device and sends `out`.
     pub(crate) async fn send_kind(
@@ -414,17 +425,19 @@ impl Services {
     }
 
     /// Reacts to a message (an empty reaction removes ours).
-    #[allow(clippy::too_many_arguments)]
     pub async fn send_reaction(
         &self,
         caller: &Principal,
         device_id: Option<&str>,
-        number: &str,
-        message_id: &str,
-        reaction: &str,
-        from_me: Option<bool>,
-        participant: Option<&str>,
+        r: &Reaction<'_>,
     ) -> DomainResult<SentKind> {
+        let Reaction {
+            number,
+            message_id,
+            reaction,
+            from_me,
+            participant,
+        } = *r;
         let to = recipient("number", number)?;
         let target = required("messageId", message_id)?;
         if reaction.chars().count() > 16 {

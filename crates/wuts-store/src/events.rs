@@ -36,7 +36,6 @@ pub struct EventRow {
 /// (its row is locked until the transaction ends, so one device's events are numbered one at a
 /// time), tenant and user from the device row. With `once`, an event whose id is already
 /// recorded is left as it is. Answers whether the device exists.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn append_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     device_id: &str,

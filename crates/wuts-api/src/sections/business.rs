@@ -11,7 +11,8 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
 use wuts_service::interactive::{
-    Button, Catalog, Product, QuotedRef, Row, Section, Template, TemplateButton,
+    Button, Catalog, ListMenu, ListReply, Product, QuotedRef, Row, Section, Template,
+    TemplateButton,
 };
 use wuts_service::message_kinds::SentKind;
 
@@ -245,12 +246,14 @@ async fn send_interactive(
         .send_list(
             &p,
             device_id.as_deref(),
-            &b.to,
-            &b.title,
-            &b.body,
-            &b.footer,
-            &b.button_text,
-            &sections,
+            &ListMenu {
+                to: b.to,
+                title: b.title,
+                body: b.body,
+                footer: b.footer,
+                button_text: b.button_text,
+                sections,
+            },
         )
         .await?;
     Ok(axum::Json(kind_response(
@@ -293,11 +296,13 @@ async fn send_list_response(
         .send_list_response(
             &p,
             device_id.as_deref(),
-            &b.to,
-            &b.selected_row_id,
-            &b.title,
-            &b.description,
-            &b.quoted.into(),
+            &ListReply {
+                to: b.to,
+                selected_row_id: b.selected_row_id,
+                title: b.title,
+                description: b.description,
+                quoted: b.quoted.into(),
+            },
         )
         .await?;
     Ok(axum::Json(kind_response(

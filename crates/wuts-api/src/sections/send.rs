@@ -351,11 +351,13 @@ async fn send_reaction(
         .send_reaction(
             &p,
             device_id,
-            &b.number,
-            &b.message_id,
-            &b.reaction,
-            b.from_me,
-            b.participant.as_deref(),
+            &wuts_service::message_kinds::Reaction {
+                number: &b.number,
+                message_id: &b.message_id,
+                reaction: &b.reaction,
+                from_me: b.from_me,
+                participant: b.participant.as_deref(),
+            },
         )
         .await?;
     Ok(axum::Json(ReactionResponse {
