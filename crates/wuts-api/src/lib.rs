@@ -79,20 +79,8 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
     let spec = Bytes::from(serde_json::to_vec(&api).expect("the OpenAPI document serializes"));
     let docs = Bytes::from(Scalar::new(api).to_html());
     let router = router
-        .route(
-            "/openapi.json",
-            axum::routing::get(move || {
-                let spec = spec.clone();
-                async move { ([(header::CONTENT_TYPE, "application/json")], spec) }
-            }),
-        )
-        .route(
-            "/docs",
-            axum::routing::get(move || {
-                let docs = docs.clone();
-                async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], docs) }
-            }),
-        )
+        .route("/openapi.json", document("application/json", spec))
+        .route("/docs", document("text/html; charset=utf-8", docs))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -128,6 +116,17 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         Some(layer) => router.layer(layer),
         None => router,
     }
+}
+
+/// A route answering `body`, rendered once, as `content_type`.
+fn document<S: Clone + Send + Sync + 'static>(
+    content_type: &'static str,
+    body: Bytes,
+) -> axum::routing::MethodRouter<S> {
+    axum::routing::get(move || {
+        let body = body.clone();
+        async move { ([(header::CONTENT_TYPE, content_type)], body) }
+    })
 }
 
 /// The longest `x-request-id` kept from a caller.

@@ -397,7 +397,7 @@ impl HttpBody for Deadline {
 }
 
 /// A response body that holds its request's in-flight mark until hyper has sent (and dropped) it.
-pub struct Answer {
+struct Answer {
     inner: Body,
     _mark: InFlight,
 }

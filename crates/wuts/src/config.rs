@@ -64,6 +64,8 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
+        // The HTTP server's limits have one set of defaults, its own.
+        let limits = wuts_api::server::ServerLimits::default();
         Self {
             listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://data/wuts.db".into(),
@@ -72,10 +74,10 @@ impl Default for Config {
             log_format: "text".into(),
             log_level: "info".into(),
             body_limit: 16 * 1024 * 1024,
-            http_header_timeout_secs: 10,
-            http_body_timeout_secs: 60,
-            http_idle_timeout_secs: 60,
-            http_max_connections: 4096,
+            http_header_timeout_secs: limits.header_timeout.as_secs(),
+            http_body_timeout_secs: limits.body_timeout.as_secs(),
+            http_idle_timeout_secs: limits.idle_timeout.as_secs(),
+            http_max_connections: limits.max_connections,
             http_backlog: 1024,
             cors_origins: String::new(),
             auth_cache_ttl_secs: 60,
