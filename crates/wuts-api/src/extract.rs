@@ -10,7 +10,8 @@ use axum::http::{header, StatusCode};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use wuts_core::{Device, FieldError, Principal};
+use wuts_core::{FieldError, Principal};
+use wuts_service::Target;
 
 /// A JSON body. Malformed JSON, wrong types, missing or unknown fields and oversized bodies all
 /// answer in the envelope, naming the field. An empty body reads as `{}`. The Content-Type is not
@@ -212,17 +213,27 @@ pub struct DeviceQuery {
     pub device_id: Option<String>,
 }
 
-/// A body that may name its device (`device_id`), as some catalogue endpoints do.
+/// A body that may name its device (`device_id`), as most catalogue endpoints do.
 pub trait DeviceIdInBody {
     fn device_id(&self) -> Option<&str>;
 }
 
-/// The device a request acts on, chosen by the one rule of `Services::resolve_device`:
-/// `device_id` from the query string, else the caller's only device.
-pub struct DeviceCtx {
-    pub principal: Principal,
-    pub device: Device,
+/// `impl DeviceIdInBody` for request bodies with a `device_id: Option<String>` field.
+macro_rules! device_id_in_body {
+    ($($t:ty),+ $(,)?) => {$(
+        impl $crate::extract::DeviceIdInBody for $t {
+            fn device_id(&self) -> Option<&str> {
+                self.device_id.as_deref()
+            }
+        }
+    )+};
 }
+pub(crate) use device_id_in_body;
+
+/// The device a request acts on: the caller (by token) and the `device_id` of the query string.
+/// The device itself is chosen by the use case, after it has checked the request's fields, by
+/// the one rule of `Services::device` (see [`Target`]). The one way a handler gets its device.
+pub struct DeviceCtx(pub Target);
 
 impl FromRequestParts<AppState> for DeviceCtx {
     type Rejection = ApiError;
@@ -230,18 +241,15 @@ impl FromRequestParts<AppState> for DeviceCtx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Auth(principal) = Auth::from_request_parts(parts, state).await?;
         let Query(q) = Query::<DeviceQuery>::from_request_parts(parts, state).await?;
-        let device = state
-            .services
-            .resolve_device(&principal, q.device_id.as_deref())
-            .await?;
-        Ok(DeviceCtx { principal, device })
+        Ok(DeviceCtx(Target::new(principal, q.device_id)))
     }
 }
 
 /// A device-scoped request with a JSON body; `device_id` may be in the query or in the body (the
-/// query wins when both are given).
+/// query wins when both are given). Order of errors: token, then the body (malformed JSON, wrong
+/// types), then the use case's field checks, then the device (404, 403, 409).
 pub struct DeviceJson<T> {
-    pub ctx: DeviceCtx,
+    pub at: Target,
     pub body: T,
 }
 
@@ -250,15 +258,13 @@ impl<T: DeserializeOwned + DeviceIdInBody + Send> FromRequest<AppState> for Devi
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let (mut parts, body) = req.into_parts();
-        let Auth(principal) = Auth::from_request_parts(&mut parts, state).await?;
-        let Query(q) = Query::<DeviceQuery>::from_request_parts(&mut parts, state).await?;
+        let DeviceCtx(at) = DeviceCtx::from_request_parts(&mut parts, state).await?;
         let req = Request::from_parts(parts, body);
         let Json(body) = Json::<T>::from_request(req, state).await?;
-        let id = q.device_id.as_deref().or_else(|| body.device_id());
-        let device = state.services.resolve_device(&principal, id).await?;
-        Ok(DeviceJson {
-            ctx: DeviceCtx { principal, device },
-            body,
-        })
+        let at = match (at.requested(), body.device_id()) {
+            (None, Some(id)) => Target::new(at.principal().clone(), Some(id.to_string())),
+            _ => at,
+        };
+        Ok(DeviceJson { at, body })
     }
 }

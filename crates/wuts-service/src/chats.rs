@@ -2,9 +2,10 @@
 //! indicators, disappearing timers, pin/archive/mute (app-state patches), the chats list.
 
 use crate::contacts::{contact, parse, whatsapp};
+use crate::devices::Target;
 use crate::Services;
 use wuts_core::error::DomainResult;
-use wuts_core::{DomainError, FieldError, Principal};
+use wuts_core::{DomainError, FieldError};
 pub use wuts_device::ChatSetting;
 use wuts_device::ChatState;
 
@@ -12,8 +13,7 @@ impl Services {
     /// Sets the account's presence; answers the state as WUTS names it.
     pub async fn set_presence(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         state: Option<&str>,
     ) -> DomainResult<&'static str> {
         let available = match state.map(str::trim).unwrap_or("available") {
@@ -27,8 +27,7 @@ impl Services {
                 .with_value(other)]))
             }
         };
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (_, live) = self.live(at).await?;
         live.set_presence(available).await.map_err(whatsapp)?;
         Ok(if available {
             "available"
@@ -40,14 +39,12 @@ impl Services {
     /// Subscribes to a contact's presence, first going online when asked to.
     pub async fn subscribe_presence(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         jid: &str,
         ensure_online: bool,
     ) -> DomainResult<String> {
         let target = contact(Some(jid), None)?;
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (_, live) = self.live(at).await?;
         if ensure_online {
             live.set_presence(true).await.map_err(whatsapp)?;
         }
@@ -60,8 +57,7 @@ impl Services {
     /// Shows typing or recording (or stops it) in a chat; answers the wire state and media.
     pub async fn typing(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         chat_jid: &str,
         state: Option<&str>,
         media: Option<&str>,
@@ -92,8 +88,7 @@ impl Services {
                 .with_value(other)]))
             }
         };
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (_, live) = self.live(at).await?;
         live.chat_state(&parse("jid", &chat)?, chat_state)
             .await
             .map_err(whatsapp)?;
@@ -104,16 +99,14 @@ impl Services {
     /// the chat, the preset and the seconds.
     pub async fn set_disappearing(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         chat_jid: &str,
         preset: Option<&str>,
         seconds: Option<i64>,
     ) -> DomainResult<(String, &'static str, u32)> {
         let chat = crate::messages::recipient("jid", chat_jid)?;
         let (preset, seconds) = disappearing(preset, seconds)?;
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (device, live) = self.live(at).await?;
         live.set_disappearing(&parse("jid", &chat)?, seconds)
             .await
             .map_err(whatsapp)?;
@@ -127,14 +120,12 @@ impl Services {
     /// Pins, archives or mutes a chat (an app-state patch from the account); answers the chat.
     pub async fn chat_setting(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         chat_jid: &str,
         setting: wuts_device::ChatSetting,
     ) -> DomainResult<String> {
         let chat = crate::messages::recipient("jid", chat_jid)?;
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (_, live) = self.live(at).await?;
         live.chat_setting(&parse("jid", &chat)?, setting)
             .await
             .map_err(whatsapp)?;
@@ -142,12 +133,8 @@ impl Services {
     }
 
     /// The chats the device knows, with their settings (needs a live session, as in WUTS).
-    pub async fn list_chats(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-    ) -> DomainResult<Vec<wuts_store::chats::ChatRow>> {
-        let device = self.resolve_device(caller, device_id).await?;
+    pub async fn list_chats(&self, at: &Target) -> DomainResult<Vec<wuts_store::chats::ChatRow>> {
+        let device = self.device(at).await?;
         self.connected_device(&device).await?;
         Ok(self.store.list_chats(&device.id).await?)
     }

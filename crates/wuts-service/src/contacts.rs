@@ -1,10 +1,11 @@
 //! WUTS "contacts" over the live socket: the block list, who is on WhatsApp, profiles and
 //! photos, the contacts list and identifier resolution, app-state sync.
 
+use crate::devices::Target;
 use crate::instances::normalize_phone;
 use crate::Services;
 use wuts_core::error::DomainResult;
-use wuts_core::{Device, DomainError, FieldError, Principal};
+use wuts_core::{Device, DomainError, FieldError};
 use wuts_device::Jid;
 
 /// At most this many numbers per `/contact/check`.
@@ -65,13 +66,11 @@ impl Services {
     /// Blocks (or unblocks) a contact; answers the list's size and hash afterwards.
     pub async fn set_blocked(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         target: &str,
         block: bool,
     ) -> DomainResult<BlockOutcome> {
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (device, live) = self.live(at).await?;
         let jid = parse("jid", target)?;
         if block {
             live.block(&jid).await.map_err(whatsapp)?;
@@ -91,21 +90,15 @@ impl Services {
     }
 
     /// The block list.
-    pub async fn blocklist(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-    ) -> DomainResult<wuts_device::Blocklist> {
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+    pub async fn blocklist(&self, at: &Target) -> DomainResult<wuts_device::Blocklist> {
+        let (_, live) = self.live(at).await?;
         live.blocklist().await.map_err(whatsapp)
     }
 
     /// Which numbers are on WhatsApp: (cleaned number, registered).
     pub async fn check_numbers(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         numbers: &[String],
     ) -> DomainResult<Vec<(String, bool)>> {
         if numbers.is_empty() || numbers.len() > CHECK_MAX {
@@ -126,8 +119,7 @@ impl Services {
         if !errors.is_empty() {
             return Err(DomainError::fields(errors));
         }
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (_, live) = self.live(at).await?;
         let found = live.on_whatsapp(&cleaned).await.map_err(whatsapp)?;
         Ok(cleaned.into_iter().zip(found).collect())
     }
@@ -135,14 +127,12 @@ impl Services {
     /// A contact's user info (about, picture id, devices, verified business name).
     pub async fn contact_profile(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         jid: Option<&str>,
         number: Option<&str>,
     ) -> DomainResult<(String, wuts_device::UserInfo)> {
         let target = contact(jid, number)?;
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (_, live) = self.live(at).await?;
         let info = live
             .user_info(&parse("jid", &target)?)
             .await
@@ -155,8 +145,7 @@ impl Services {
     /// still current (unchanged).
     pub async fn contact_picture(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         jid: Option<&str>,
         number: Option<&str>,
         preview: bool,
@@ -166,8 +155,7 @@ impl Services {
             Some(group) => crate::messages::recipient("jid", group)?,
             None => contact(jid, number)?,
         };
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (_, live) = self.live(at).await?;
         let picture = live
             .profile_picture(&parse("jid", &target)?, preview)
             .await
@@ -182,8 +170,7 @@ impl Services {
     /// are named) and records `app_state.sync_complete`; answers the scopes synced.
     pub async fn sync_app_state(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         scopes: Option<Vec<String>>,
         full: bool,
     ) -> DomainResult<Vec<String>> {
@@ -217,8 +204,7 @@ impl Services {
                 seen.push(scope);
             }
         }
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (device, live) = self.live(at).await?;
         live.sync_app_state(&collections, full).await;
         let data =
             serde_json::json!({"scopes": seen, "collections": collections, "full_sync": full});
@@ -237,10 +223,9 @@ impl Services {
     /// The contacts the device knows (app-state contacts and push names; needs a live session).
     pub async fn list_contacts(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
     ) -> DomainResult<Vec<wuts_store::chats::ContactRow>> {
-        let device = self.resolve_device(caller, device_id).await?;
+        let device = self.device(at).await?;
         self.connected_device(&device).await?;
         Ok(self.store.list_contacts(&device.id).await?)
     }
@@ -248,8 +233,7 @@ impl Services {
     /// Resolves phones, PN JIDs and LIDs to both identities and the names we know.
     pub async fn resolve_contacts(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         inputs: &[String],
         group_jid: Option<&str>,
     ) -> DomainResult<Vec<Resolved>> {
@@ -286,8 +270,7 @@ impl Services {
         if !errors.is_empty() {
             return Err(DomainError::fields(errors));
         }
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (device, live) = self.live(at).await?;
         // Phone numbers whose LID the client does not know yet: ask WhatsApp once, for all.
         let mut unknown = Vec::new();
         for (_, j) in &parsed {

@@ -1,10 +1,11 @@
 //! WUTS "instances": pairing (QR, pair code), connection state, connect/disconnect/logout of a
 //! device, through the device runtime.
 
+use crate::devices::Target;
 use crate::Services;
 use std::time::Duration;
 use wuts_core::error::DomainResult;
-use wuts_core::{time, Device, DomainError, FieldError, Principal};
+use wuts_core::{time, Device, DomainError, FieldError};
 use wuts_device::RuntimeError;
 use wuts_store::events::NewEvent;
 
@@ -88,13 +89,8 @@ impl Services {
     }
 
     /// A pairing QR for the device, starting its connection when needed.
-    pub async fn qr(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-        refresh: bool,
-    ) -> DomainResult<(Device, Qr)> {
-        let device = self.resolve_device(caller, device_id).await?;
+    pub async fn qr(&self, at: &Target, refresh: bool) -> DomainResult<(Device, Qr)> {
+        let device = self.device(at).await?;
         let live = self.start_pairing(&device).await?;
         let now = time::now_millis();
         let fresh = |s: &wuts_device::LiveState| {
@@ -123,15 +119,11 @@ impl Services {
     }
 
     /// Whether a QR is cached for the device (for polling).
-    pub async fn qr_status(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-    ) -> DomainResult<Option<i64>> {
-        if device_id.is_none_or(|d| d.trim().is_empty()) {
+    pub async fn qr_status(&self, at: &Target) -> DomainResult<Option<i64>> {
+        if at.requested().is_none() {
             return Err(DomainError::field("device_id", "device_id is required"));
         }
-        let device = self.resolve_device(caller, device_id).await?;
+        let device = self.device(at).await?;
         let now = time::now_millis();
         Ok(match self.devices.get(&device.id).await {
             Some(live) => live
@@ -146,13 +138,12 @@ impl Services {
     /// An 8-character pair code for `phone`, to be entered on that phone.
     pub async fn pair_code(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         phone: &str,
         refresh: bool,
     ) -> DomainResult<(Device, PairCode)> {
         let phone = normalize_phone("phone", phone)?;
-        let device = self.resolve_device(caller, device_id).await?;
+        let device = self.device(at).await?;
         let live = self.start_pairing(&device).await?;
         let now = time::now_millis();
         if !refresh {
@@ -184,12 +175,8 @@ impl Services {
         ))
     }
 
-    pub async fn status(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-    ) -> DomainResult<Status> {
-        let device = self.resolve_device(caller, device_id).await?;
+    pub async fn status(&self, at: &Target) -> DomainResult<Status> {
+        let device = self.device(at).await?;
         let logged_in = self
             .devices
             .has_session(&device.id)
@@ -215,12 +202,8 @@ impl Services {
     }
 
     /// Reconnects from stored credentials; answers whether a QR is needed instead.
-    pub async fn connect(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-    ) -> DomainResult<(Device, bool, bool)> {
-        let device = self.resolve_device(caller, device_id).await?;
+    pub async fn connect(&self, at: &Target) -> DomainResult<(Device, bool, bool)> {
+        let device = self.device(at).await?;
         if !self
             .devices
             .has_session(&device.id)
@@ -241,12 +224,8 @@ impl Services {
     }
 
     /// Drops the connection, keeping the credentials.
-    pub async fn disconnect(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-    ) -> DomainResult<Device> {
-        let device = self.resolve_device(caller, device_id).await?;
+    pub async fn disconnect(&self, at: &Target) -> DomainResult<Device> {
+        let device = self.device(at).await?;
         if self.devices.get(&device.id).await.is_none() {
             return Err(DomainError::DeviceNotReady(
                 "device not found or not connected".into(),
@@ -271,13 +250,8 @@ impl Services {
     }
 
     /// Logs the device out: WhatsApp removes the companion, its credentials are wiped.
-    pub async fn logout(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-    ) -> DomainResult<Device> {
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+    pub async fn logout(&self, at: &Target) -> DomainResult<Device> {
+        let (device, live) = self.live(at).await?;
         live.logout().await;
         live.wait(WAIT, |s| s.logged_out).await;
         self.devices
@@ -323,11 +297,9 @@ impl Services {
     /// The connected account's own privacy settings.
     pub async fn privacy(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
     ) -> DomainResult<std::collections::BTreeMap<&'static str, String>> {
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (_, live) = self.live(at).await?;
         let settings = live.privacy_settings().await.map_err(DomainError::from)?;
         Ok(settings
             .into_iter()
@@ -338,8 +310,7 @@ impl Services {
     /// Sets the connected account's own profile photo (a base64 JPEG); answers the picture id.
     pub async fn set_profile_picture(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         image_base64: &str,
     ) -> DomainResult<String> {
         use base64::Engine as _;
@@ -357,8 +328,7 @@ impl Services {
         if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
             return Err(DomainError::field("image_base64", "must be a JPEG image"));
         }
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (_, live) = self.live(at).await?;
         live.set_profile_picture(bytes)
             .await
             .map_err(DomainError::from)

@@ -4,6 +4,7 @@
 // Protobuf literals keep `..Default::default()` so new schema fields need no edit here.
 #![allow(clippy::needless_update)]
 
+use crate::devices::Target;
 use crate::fields::{optional, required};
 use crate::message_kinds::{SentKind, FIELD_MAX};
 use crate::messages::recipient;
@@ -11,7 +12,7 @@ use crate::messages::Outgoing;
 use crate::Services;
 use serde_json::json;
 use wuts_core::error::DomainResult;
-use wuts_core::{DomainError, Principal};
+use wuts_core::DomainError;
 use wuts_device::wa;
 
 /// At most this many buttons (buttons messages and templates).
@@ -164,8 +165,7 @@ impl Services {
     /// Up to three native quick-reply buttons under a text.
     pub async fn send_buttons(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         to: &str,
         message: &str,
         footer: &Option<String>,
@@ -219,8 +219,7 @@ impl Services {
         };
         let extra = json!({"buttons": buttons.iter().map(|b| json!({"id": b.id, "display_text": b.display_text})).collect::<Vec<_>>(), "footer": footer});
         self.send_kind(
-            caller,
-            device_id,
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,
@@ -235,8 +234,7 @@ impl Services {
     /// The reply WhatsApp sends when a user taps a button.
     pub async fn send_buttons_response(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         to: &str,
         selected_id: &str,
         selected_text: &str,
@@ -260,8 +258,7 @@ impl Services {
         };
         let extra = json!({"selected_button_id": id, "quoted_message_id": quoted.message_id});
         self.send_kind(
-            caller,
-            device_id,
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,
@@ -274,12 +271,7 @@ impl Services {
     }
 
     /// A single-select list menu.
-    pub async fn send_list(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-        menu: &ListMenu,
-    ) -> DomainResult<SentKind> {
+    pub async fn send_list(&self, at: &Target, menu: &ListMenu) -> DomainResult<SentKind> {
         let ListMenu {
             to,
             title,
@@ -340,8 +332,7 @@ impl Services {
         };
         let extra = json!({"list": {"title": title, "button_text": button, "sections": sections.len(), "rows": rows}});
         self.send_kind(
-            caller,
-            device_id,
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,
@@ -356,8 +347,7 @@ impl Services {
     /// The reply WhatsApp sends when a user picks a list row.
     pub async fn send_list_response(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         reply: &ListReply,
     ) -> DomainResult<SentKind> {
         let ListReply {
@@ -391,8 +381,7 @@ impl Services {
         };
         let extra = json!({"selected_row_id": row, "quoted_message_id": quoted.message_id});
         self.send_kind(
-            caller,
-            device_id,
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,
@@ -407,8 +396,7 @@ impl Services {
     /// A hydrated four-row template: header (text or image), body, footer, up to three buttons.
     pub async fn send_template(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         to: &str,
         t: &Template,
     ) -> DomainResult<SentKind> {
@@ -479,7 +467,7 @@ impl Services {
                 ..Default::default()
             });
         }
-        let device = self.resolve_device(caller, device_id).await?;
+        let device = self.device(at).await?;
         let title = match t.header_type.as_deref() {
             None | Some("") => None,
             Some("text") => Some(tm::hydrated_four_row_template::Title::HydratedTitleText(
@@ -520,8 +508,7 @@ impl Services {
             "header_type": t.header_type}});
         crate::messages::pause(delay).await;
         self.send_kind(
-            caller,
-            Some(&device.id),
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,
@@ -534,13 +521,7 @@ impl Services {
     }
 
     /// A product card, its image uploaded to WhatsApp.
-    pub async fn send_product(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-        to: &str,
-        p: &Product,
-    ) -> DomainResult<SentKind> {
+    pub async fn send_product(&self, at: &Target, to: &str, p: &Product) -> DomainResult<SentKind> {
         let to = recipient("number", to)?;
         let delay = crate::messages::seconds("delay", p.delay)?;
         let owner = recipient("business_owner_jid", &p.business_owner_jid)?;
@@ -565,7 +546,7 @@ impl Services {
                 return Err(DomainError::field(f, "must be 0 or more"));
             }
         }
-        let device = self.resolve_device(caller, device_id).await?;
+        let device = self.device(at).await?;
         let image = if p.image.is_some() || p.image_url.is_some() {
             Some(
                 self.image_part(
@@ -608,8 +589,7 @@ impl Services {
             "price_amount_1000": p.price_amount_1000}});
         crate::messages::pause(delay).await;
         self.send_kind(
-            caller,
-            Some(&device.id),
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,
@@ -622,13 +602,7 @@ impl Services {
     }
 
     /// A multi-section product list from a business catalogue.
-    pub async fn send_catalog(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-        to: &str,
-        c: &Catalog,
-    ) -> DomainResult<SentKind> {
+    pub async fn send_catalog(&self, at: &Target, to: &str, c: &Catalog) -> DomainResult<SentKind> {
         use wa::message::list_message as lm;
         let to = recipient("number", to)?;
         let delay = crate::messages::seconds("delay", c.delay)?;
@@ -717,8 +691,7 @@ impl Services {
             "sections": c.sections.len(), "products": total}});
         crate::messages::pause(delay).await;
         self.send_kind(
-            caller,
-            device_id,
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,

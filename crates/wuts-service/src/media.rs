@@ -1,6 +1,7 @@
 //! Media messages: sending images, videos, audio, documents and stickers from base64 or a URL,
 //! and downloading the media of a message again.
 
+use crate::devices::Target;
 use crate::media_inspect as inspect;
 use crate::media_source::{self, Fetched, Limits, MediaBytes};
 use crate::message_kinds::{SentKind, FIELD_MAX};
@@ -179,8 +180,7 @@ impl Services {
     /// Sends a media message of `kind`; `field` is the name of the base64 field (`image`, …).
     pub async fn send_media(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         recipient_field: &str,
         to: &str,
         kind: MediaKind,
@@ -213,7 +213,7 @@ impl Services {
             ),
             None => None,
         };
-        let device = self.resolve_device(caller, device_id).await?;
+        let device = self.device(at).await?;
         let fetched = self.fetch_media(kind, field, source).await?;
         let from_data = matches!(source, Source::Data(_));
         drop(data_owned);
@@ -420,7 +420,8 @@ impl Services {
         let mut refused = None;
         let mut found = None;
         for row in rows {
-            match self.resolve_device(caller, Some(&row.device_id)).await {
+            let at = Target::new(caller.clone(), Some(row.device_id.clone()));
+            match self.device(&at).await {
                 Ok(device) => {
                     found = Some((row, device));
                     break;

@@ -1,10 +1,11 @@
 //! The message kinds beyond text that need no media: location, contact cards, polls,
 //! reactions; and changes to sent messages: edit, delete.
 
+use crate::devices::Target;
 use crate::messages::{recipient, Delivered, Outgoing};
 use crate::Services;
 use wuts_core::error::DomainResult;
-use wuts_core::{time, Device, DomainError, FieldError, Principal};
+use wuts_core::{time, Device, DomainError, FieldError};
 use wuts_device::wa;
 
 /// At most this many characters in a poll question, option, contact field or caption.
@@ -133,15 +134,9 @@ pub struct Reaction<'a> {
 
 impl Services {
     /// Resolves the caller's connected device and sends `out`.
-    pub(crate) async fn send_kind(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-        out: Outgoing,
-    ) -> DomainResult<SentKind> {
+    pub(crate) async fn send_kind(&self, at: &Target, out: Outgoing) -> DomainResult<SentKind> {
         let started = time::now_millis();
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (device, live) = self.live(at).await?;
         let chat_jid = out.to.clone();
         let Delivered {
             message_id,
@@ -159,8 +154,7 @@ impl Services {
 
     pub async fn send_location(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         to: &str,
         l: Location,
     ) -> DomainResult<SentKind> {
@@ -190,8 +184,7 @@ impl Services {
         let extra = serde_json::json!({"location": {"latitude": lat, "longitude": lng,
             "name": l.name, "address": l.address}});
         self.send_kind(
-            caller,
-            device_id,
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,
@@ -206,8 +199,7 @@ impl Services {
     /// One point of a live location.
     pub async fn send_live_location(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         to: &str,
         l: LiveLocation,
     ) -> DomainResult<SentKind> {
@@ -243,8 +235,7 @@ impl Services {
         let extra = serde_json::json!({"location": {"latitude": lat, "longitude": lng, "live": true,
             "sequence_number": l.sequence_number}});
         self.send_kind(
-            caller,
-            device_id,
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,
@@ -259,8 +250,7 @@ impl Services {
     /// One card as a contact message, several as a contacts-array message.
     pub async fn send_contacts(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         to: &str,
         cards: Vec<ContactCard>,
         field: &str,
@@ -332,8 +322,7 @@ impl Services {
         };
         let extra = serde_json::json!({"contacts": names});
         self.send_kind(
-            caller,
-            device_id,
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,
@@ -349,8 +338,7 @@ impl Services {
     /// derive their keys from it) is generated here.
     pub async fn send_poll(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         to: &str,
         question: &str,
         options: &[String],
@@ -411,8 +399,7 @@ impl Services {
         .into();
         let extra = serde_json::json!({"poll": {"options": names, "multiple_choice": multiple}});
         self.send_kind(
-            caller,
-            device_id,
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,
@@ -425,12 +412,7 @@ impl Services {
     }
 
     /// Reacts to a message (an empty reaction removes ours).
-    pub async fn send_reaction(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-        r: &Reaction<'_>,
-    ) -> DomainResult<SentKind> {
+    pub async fn send_reaction(&self, at: &Target, r: &Reaction<'_>) -> DomainResult<SentKind> {
         let Reaction {
             number,
             message_id,
@@ -450,7 +432,7 @@ impl Services {
             Some(p) => Some(recipient("participant", p)?),
             None => None,
         };
-        let device = self.resolve_device(caller, device_id).await?;
+        let device = self.device(at).await?;
         // Our own message when the caller does not say: whether we sent it, from our records.
         let known = self.store.message(&device.id, &target).await?;
         let from_me = from_me.unwrap_or_else(|| known.as_ref().is_some_and(|m| m.from_me));
@@ -474,8 +456,7 @@ impl Services {
         let message = wuts_device::reaction_message(key, reaction);
         let extra = serde_json::json!({"original_message_id": target, "reaction": reaction});
         self.send_kind(
-            caller,
-            Some(&device.id),
+            at,
             Outgoing {
                 to: to.to_string(),
                 message,
@@ -490,16 +471,14 @@ impl Services {
     /// Edits the text of a message this device sent.
     pub async fn edit_message(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         message_id: &str,
         to: &str,
         text: &str,
     ) -> DomainResult<(Device, i64)> {
         let to = recipient("to", to)?;
         let text = required("message", text)?;
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (device, live) = self.live(at).await?;
         match self.store.message(&device.id, message_id.trim()).await? {
             Some(m) if m.from_me => {}
             _ => {
@@ -522,8 +501,7 @@ impl Services {
     /// own) or for us (forgotten here).
     pub async fn delete_message(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         message_id: &str,
         chat_jid: &str,
         kind: DeleteType,
@@ -531,7 +509,7 @@ impl Services {
         let started = time::now_millis();
         let chat = recipient("chatJid", chat_jid)?;
         let id = required("messageId", message_id)?;
-        let device = self.resolve_device(caller, device_id).await?;
+        let device = self.device(at).await?;
         let known = self.store.message(&device.id, &id).await?;
         let elapsed_minutes = known.as_ref().map_or(0, |m| (started - m.sent_at) / 60_000);
         if kind == DeleteType::ForEveryone {

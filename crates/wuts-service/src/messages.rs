@@ -1,10 +1,11 @@
 //! WUTS "messages": sending text (with reply and mentions). The other kinds are a later issue.
 
+use crate::devices::Target;
 use crate::instances::normalize_phone;
 use crate::Services;
 use std::time::Duration;
 use wuts_core::error::DomainResult;
-use wuts_core::{time, Device, DomainError, FieldError, Principal};
+use wuts_core::{time, Device, DomainError, FieldError};
 use wuts_store::messages::MessageRow;
 
 pub const TEXT_MAX: usize = 4096;
@@ -129,12 +130,7 @@ impl Services {
         }
     }
 
-    pub async fn send_text(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-        req: SendText,
-    ) -> DomainResult<Sent> {
+    pub async fn send_text(&self, at: &Target, req: SendText) -> DomainResult<Sent> {
         let started = time::now_millis();
         let to = recipient("number", &req.number)?;
         let n = req.text.chars().count();
@@ -152,8 +148,7 @@ impl Services {
                 return Err(DomainError::field("quoted.key.id", "is required"));
             }
         }
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (device, live) = self.live(at).await?;
         let chat = jid("number", &to)?;
         let is_group = to.ends_with("@g.us");
 

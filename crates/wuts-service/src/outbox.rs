@@ -1,12 +1,13 @@
 //! Queued sends: messages accepted and not yet handed to WhatsApp (paced, or waiting for the
 //! device after a restart). They are visible to the caller and sent when the device is back.
 
+use crate::devices::Target;
 use crate::messages::{Outgoing, Pending};
 use crate::Services;
 use serde_json::json;
 use std::time::Duration;
 use wuts_core::error::DomainResult;
-use wuts_core::{time, DomainError, Principal};
+use wuts_core::{time, DomainError};
 use wuts_store::outbox::Queued;
 
 /// A message queued longer than this is given up (status `failed`) instead of sent late.
@@ -16,10 +17,9 @@ impl Services {
     /// The caller's device's queued messages, oldest first.
     pub async fn queued_messages(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
     ) -> DomainResult<(wuts_core::Device, Vec<Queued>)> {
-        let device = self.resolve_device(caller, device_id).await?;
+        let device = self.device(at).await?;
         let queued = self.store.queued(&device.id).await?;
         Ok((device, queued))
     }

@@ -1,10 +1,11 @@
 //! Receipts: the delivery status of what a device sent (from the receipts WhatsApp reported),
 //! and the delivery and read receipts a device sends for what it received.
 
+use crate::devices::Target;
 use crate::messages::recipient;
 use crate::Services;
 use wuts_core::error::DomainResult;
-use wuts_core::{time, Device, DomainError, Principal};
+use wuts_core::{time, Device, DomainError};
 use wuts_store::messages::MessageRow;
 
 /// At most this many message ids per receipt request.
@@ -53,13 +54,8 @@ pub struct ReceiptsSent {
 
 impl Services {
     /// The delivery status of one of the device's outbound messages.
-    pub async fn message_status(
-        &self,
-        caller: &Principal,
-        device_id: Option<&str>,
-        message_id: &str,
-    ) -> DomainResult<MessageRow> {
-        let device = self.resolve_device(caller, device_id).await?;
+    pub async fn message_status(&self, at: &Target, message_id: &str) -> DomainResult<MessageRow> {
+        let device = self.device(at).await?;
         match self.store.message(&device.id, message_id.trim()).await? {
             Some(m) if m.from_me => Ok(m),
             _ => Err(DomainError::NotFound(
@@ -71,8 +67,7 @@ impl Services {
     /// Sends delivery or read receipts for messages the device received.
     pub async fn send_receipts(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         path_id: &str,
         kind: ReceiptSend,
         req: ReceiptRequest,
@@ -109,8 +104,7 @@ impl Services {
                 return Err(DomainError::field("timestamp", "must be unix seconds"));
             }
         }
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (device, live) = self.live(at).await?;
         let parse = |field: &str, s: &str| {
             s.parse::<wuts_device::Jid>()
                 .map_err(|_| DomainError::field(field, "invalid JID"))
@@ -165,8 +159,7 @@ impl Services {
     /// later as the `history.sync` event.
     pub async fn request_history(
         &self,
-        caller: &Principal,
-        device_id: Option<&str>,
+        at: &Target,
         req: HistoryRequest,
     ) -> DomainResult<HistoryRequested> {
         let chat_jid = recipient("chat_jid", &req.chat_jid)?;
@@ -193,8 +186,7 @@ impl Services {
                 format!("must be 1 to {HISTORY_COUNT_MAX}"),
             ));
         }
-        let device = self.resolve_device(caller, device_id).await?;
-        let live = self.connected_device(&device).await?;
+        let (_, live) = self.live(at).await?;
         let chat = chat_jid
             .parse::<wuts_device::Jid>()
             .map_err(|_| DomainError::field("chat_jid", "invalid JID"))?;

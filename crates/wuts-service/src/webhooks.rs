@@ -1,7 +1,7 @@
 //! Per-device webhook configuration.
 
 use crate::devices::new_webhook_id;
-use crate::Services;
+use crate::{Services, Target};
 use std::collections::BTreeMap;
 use wuts_core::error::DomainResult;
 use wuts_core::validate::{self, RETRY_ATTEMPTS_MAX, TIMEOUT_MAX, TIMEOUT_MIN};
@@ -26,7 +26,7 @@ impl Services {
     /// Creates or replaces the device's configuration. A secret left out of an update is kept.
     pub async fn put_webhook(
         &self,
-        device: &Device,
+        at: &Target,
         input: WebhookInput,
     ) -> DomainResult<WebhookConfig> {
         let mut errors = Vec::new();
@@ -65,6 +65,7 @@ impl Services {
         if !errors.is_empty() {
             return Err(DomainError::fields(errors));
         }
+        let device = &self.device(at).await?;
         let existing = self
             .store
             .get_webhook(&device.tenant_id, &device.id)
@@ -94,14 +95,16 @@ impl Services {
         Ok(self.store.put_webhook(&config).await?)
     }
 
-    pub async fn get_webhook(&self, device: &Device) -> DomainResult<WebhookConfig> {
+    pub async fn get_webhook(&self, at: &Target) -> DomainResult<WebhookConfig> {
+        let device = &self.device(at).await?;
         self.store
             .get_webhook(&device.tenant_id, &device.id)
             .await?
             .ok_or_else(|| DomainError::NotFound("no webhook configured for this device".into()))
     }
 
-    pub async fn delete_webhook(&self, device: &Device) -> DomainResult<()> {
+    pub async fn delete_webhook(&self, at: &Target) -> DomainResult<()> {
+        let device = &self.device(at).await?;
         if self
             .store
             .delete_webhook(&device.tenant_id, &device.id)
@@ -120,8 +123,9 @@ impl Services {
     /// Events of the device that exhausted their delivery attempts.
     pub async fn dead_letters(
         &self,
-        device: &Device,
+        at: &Target,
     ) -> DomainResult<Vec<wuts_store::events::DeadEvent>> {
+        let device = &self.device(at).await?;
         Ok(self
             .store
             .dead_events(&device.tenant_id, &device.id)
@@ -129,7 +133,8 @@ impl Services {
     }
 
     /// Queues a dead event for delivery again (same id, so receivers can drop duplicates).
-    pub async fn redeliver(&self, device: &Device, event_id: &str) -> DomainResult<()> {
+    pub async fn redeliver(&self, at: &Target, event_id: &str) -> DomainResult<()> {
+        let device = &self.device(at).await?;
         if self
             .store
             .requeue_dead_event(&device.tenant_id, &device.id, event_id)

@@ -1,8 +1,8 @@
 //! WUTS "messages": buttons, lists and their replies, templates, product cards and catalogues.
 
 use crate::error::{ApiResult, ErrorBody};
+use crate::extract::DeviceJson;
 use crate::extract::DeviceQuery;
-use crate::extract::{Auth, Json, Query};
 use crate::sections::send::{kind_response, KindResponse};
 use crate::AppState;
 use axum::extract::State;
@@ -79,11 +79,8 @@ pub struct ButtonsRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_buttons(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ButtonsRequest>,
+    DeviceJson { at, body: b }: DeviceJson<ButtonsRequest>,
 ) -> ApiResult<axum::Json<KindResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let buttons: Vec<Button> = b
         .buttons
         .into_iter()
@@ -94,14 +91,7 @@ async fn send_buttons(
         .collect();
     let sent = s
         .services
-        .send_buttons(
-            &p,
-            device_id.as_deref(),
-            &b.to,
-            &b.message,
-            &b.footer,
-            &buttons,
-        )
+        .send_buttons(&at, &b.to, &b.message, &b.footer, &buttons)
         .await?;
     Ok(axum::Json(kind_response(sent, "Buttons sent successfully")))
 }
@@ -150,16 +140,12 @@ pub struct ButtonsResponseRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_buttons_response(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ButtonsResponseRequest>,
+    DeviceJson { at, body: b }: DeviceJson<ButtonsResponseRequest>,
 ) -> ApiResult<axum::Json<KindResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let sent = s
         .services
         .send_buttons_response(
-            &p,
-            device_id.as_deref(),
+            &at,
             &b.to,
             &b.selected_button_id,
             &b.selected_display_text,
@@ -220,11 +206,8 @@ pub struct InteractiveRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_interactive(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<InteractiveRequest>,
+    DeviceJson { at, body: b }: DeviceJson<InteractiveRequest>,
 ) -> ApiResult<axum::Json<KindResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let sections: Vec<Section> = b
         .sections
         .into_iter()
@@ -244,8 +227,7 @@ async fn send_interactive(
     let sent = s
         .services
         .send_list(
-            &p,
-            device_id.as_deref(),
+            &at,
             &ListMenu {
                 to: b.to,
                 title: b.title,
@@ -286,16 +268,12 @@ pub struct ListResponseRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_list_response(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ListResponseRequest>,
+    DeviceJson { at, body: b }: DeviceJson<ListResponseRequest>,
 ) -> ApiResult<axum::Json<KindResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let sent = s
         .services
         .send_list_response(
-            &p,
-            device_id.as_deref(),
+            &at,
             &ListReply {
                 to: b.to,
                 selected_row_id: b.selected_row_id,
@@ -357,11 +335,8 @@ pub struct TemplateRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_template(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<TemplateRequest>,
+    DeviceJson { at, body: b }: DeviceJson<TemplateRequest>,
 ) -> ApiResult<axum::Json<StatusResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let header = b.header;
     let t = Template {
         body: b.body,
@@ -383,10 +358,7 @@ async fn send_template(
             })
             .collect(),
     };
-    let sent = s
-        .services
-        .send_template(&p, device_id.as_deref(), &b.number, &t)
-        .await?;
+    let sent = s.services.send_template(&at, &b.number, &t).await?;
     Ok(axum::Json(status_response(sent)))
 }
 
@@ -434,11 +406,8 @@ pub struct ProductRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_product(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ProductRequest>,
+    DeviceJson { at, body: b }: DeviceJson<ProductRequest>,
 ) -> ApiResult<axum::Json<StatusResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let x = b.product;
     let product = Product {
         business_owner_jid: b.business_owner_jid,
@@ -457,10 +426,7 @@ async fn send_product(
         footer: b.footer,
         delay: b.delay,
     };
-    let sent = s
-        .services
-        .send_product(&p, device_id.as_deref(), &b.number, &product)
-        .await?;
+    let sent = s.services.send_product(&at, &b.number, &product).await?;
     Ok(axum::Json(status_response(sent)))
 }
 
@@ -507,11 +473,8 @@ pub struct CatalogRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_catalog(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<CatalogRequest>,
+    DeviceJson { at, body: b }: DeviceJson<CatalogRequest>,
 ) -> ApiResult<axum::Json<StatusResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let c = Catalog {
         business_owner_jid: b.business_owner_jid,
         title: b.title,
@@ -527,9 +490,16 @@ async fn send_catalog(
         thumbnail: b.thumbnail,
         delay: b.delay,
     };
-    let sent = s
-        .services
-        .send_catalog(&p, device_id.as_deref(), &b.number, &c)
-        .await?;
+    let sent = s.services.send_catalog(&at, &b.number, &c).await?;
     Ok(axum::Json(status_response(sent)))
 }
+
+crate::extract::device_id_in_body!(
+    ButtonsRequest,
+    ButtonsResponseRequest,
+    CatalogRequest,
+    InteractiveRequest,
+    ListResponseRequest,
+    ProductRequest,
+    TemplateRequest
+);

@@ -2,7 +2,8 @@
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::DeviceQuery;
-use crate::extract::{Auth, Json, Path, Query};
+use crate::extract::Path;
+use crate::extract::{DeviceCtx, DeviceJson};
 use crate::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -47,15 +48,12 @@ pub struct TypingResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn typing(
     State(s): State<AppState>,
-    Auth(p): Auth,
     Path(jid): Path<String>,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<TypingBody>,
+    DeviceJson { at, body: b }: DeviceJson<TypingBody>,
 ) -> ApiResult<axum::Json<TypingResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let (chat_jid, state, media) = s
         .services
-        .typing(&p, device_id, &jid, b.state.as_deref(), b.media.as_deref())
+        .typing(&at, &jid, b.state.as_deref(), b.media.as_deref())
         .await?;
     Ok(axum::Json(TypingResponse {
         success: true,
@@ -86,15 +84,9 @@ pub struct PresenceResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn presence(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<PresenceBody>,
+    DeviceJson { at, body: b }: DeviceJson<PresenceBody>,
 ) -> ApiResult<axum::Json<PresenceResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
-    let state = s
-        .services
-        .set_presence(&p, device_id, b.state.as_deref())
-        .await?;
+    let state = s.services.set_presence(&at, b.state.as_deref()).await?;
     Ok(axum::Json(PresenceResponse {
         success: true,
         state,
@@ -126,14 +118,11 @@ pub struct SubscribeResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn subscribe(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<SubscribeBody>,
+    DeviceJson { at, body: b }: DeviceJson<SubscribeBody>,
 ) -> ApiResult<axum::Json<SubscribeResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let subject_jid = s
         .services
-        .subscribe_presence(&p, device_id, &b.jid, b.ensure_online)
+        .subscribe_presence(&at, &b.jid, b.ensure_online)
         .await?;
     Ok(axum::Json(SubscribeResponse {
         success: true,
@@ -168,15 +157,12 @@ pub struct DisappearingResponse {
         (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn disappearing(
     State(s): State<AppState>,
-    Auth(p): Auth,
     Path(jid): Path<String>,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<DisappearingBody>,
+    DeviceJson { at, body: b }: DeviceJson<DisappearingBody>,
 ) -> ApiResult<axum::Json<DisappearingResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let (chat_jid, preset, seconds) = s
         .services
-        .set_disappearing(&p, device_id, &jid, b.preset.as_deref(), b.seconds)
+        .set_disappearing(&at, &jid, b.preset.as_deref(), b.seconds)
         .await?;
     Ok(axum::Json(DisappearingResponse {
         success: true,
@@ -201,13 +187,12 @@ pub struct PinResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn pin(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    DeviceCtx(at): DeviceCtx,
     Path(jid): Path<String>,
-    Query(q): Query<DeviceQuery>,
 ) -> ApiResult<axum::Json<PinResponse>> {
     let chat_jid = s
         .services
-        .chat_setting(&p, q.device_id.as_deref(), &jid, ChatSetting::Pin(true))
+        .chat_setting(&at, &jid, ChatSetting::Pin(true))
         .await?;
     Ok(axum::Json(PinResponse {
         success: true,
@@ -223,13 +208,12 @@ async fn pin(
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn unpin(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    DeviceCtx(at): DeviceCtx,
     Path(jid): Path<String>,
-    Query(q): Query<DeviceQuery>,
 ) -> ApiResult<axum::Json<PinResponse>> {
     let chat_jid = s
         .services
-        .chat_setting(&p, q.device_id.as_deref(), &jid, ChatSetting::Pin(false))
+        .chat_setting(&at, &jid, ChatSetting::Pin(false))
         .await?;
     Ok(axum::Json(PinResponse {
         success: true,
@@ -263,18 +247,15 @@ pub struct ArchiveResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn archive(
     State(s): State<AppState>,
-    Auth(p): Auth,
     Path(jid): Path<String>,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ArchiveBody>,
+    DeviceJson { at, body: b }: DeviceJson<ArchiveBody>,
 ) -> ApiResult<axum::Json<ArchiveResponse>> {
     let archived = b
         .archived
         .ok_or_else(|| wuts_core::DomainError::field("archived", "is required (true or false)"))?;
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let chat_jid = s
         .services
-        .chat_setting(&p, device_id, &jid, ChatSetting::Archive(archived))
+        .chat_setting(&at, &jid, ChatSetting::Archive(archived))
         .await?;
     Ok(axum::Json(ArchiveResponse {
         success: true,
@@ -307,10 +288,8 @@ pub struct MuteResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn mute(
     State(s): State<AppState>,
-    Auth(p): Auth,
     Path(jid): Path<String>,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<MuteBody>,
+    DeviceJson { at, body: b }: DeviceJson<MuteBody>,
 ) -> ApiResult<axum::Json<MuteResponse>> {
     let muted = b
         .muted
@@ -329,11 +308,7 @@ async fn mute(
             .into())
         }
     };
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
-    let chat_jid = s
-        .services
-        .chat_setting(&p, device_id, &jid, setting)
-        .await?;
+    let chat_jid = s.services.chat_setting(&at, &jid, setting).await?;
     Ok(axum::Json(MuteResponse {
         success: true,
         chat_jid,
@@ -370,10 +345,9 @@ pub struct ChatsResponse {
     responses((status = 200, body = ChatsResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn list_chats(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<ChatsResponse>> {
-    let rows = s.services.list_chats(&p, q.device_id.as_deref()).await?;
+    let rows = s.services.list_chats(&at).await?;
     let chats: Vec<ChatDto> = rows
         .into_iter()
         .map(|c| ChatDto {
@@ -397,3 +371,12 @@ async fn list_chats(
         chats,
     }))
 }
+
+crate::extract::device_id_in_body!(
+    ArchiveBody,
+    DisappearingBody,
+    MuteBody,
+    PresenceBody,
+    SubscribeBody,
+    TypingBody
+);

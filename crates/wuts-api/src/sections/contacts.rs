@@ -2,7 +2,8 @@
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::DeviceQuery;
-use crate::extract::{Auth, Json, Query};
+use crate::extract::Query;
+use crate::extract::{DeviceCtx, DeviceJson};
 use crate::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_service::contacts::contact;
+use wuts_service::Target;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -28,6 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TargetQuery {
+    /// Read by the device extractor; here for the OpenAPI document.
+    #[allow(dead_code)]
     device_id: Option<String>,
     jid: Option<String>,
     number: Option<String>,
@@ -61,7 +65,7 @@ pub struct BlockResponse {
 
 async fn set_blocked(
     s: AppState,
-    p: wuts_core::Principal,
+    at: Target,
     q: TargetQuery,
     b: TargetBody,
     block: bool,
@@ -72,11 +76,7 @@ async fn set_blocked(
     } else {
         contact(q.jid.as_deref(), q.number.as_deref())?
     };
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
-    let o = s
-        .services
-        .set_blocked(&p, device_id, &target, block)
-        .await?;
+    let o = s.services.set_blocked(&at, &target, block).await?;
     Ok(axum::Json(BlockResponse {
         success: true,
         data: BlockData {
@@ -97,11 +97,10 @@ async fn set_blocked(
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn block(
     State(s): State<AppState>,
-    Auth(p): Auth,
     Query(q): Query<TargetQuery>,
-    Json(b): Json<TargetBody>,
+    DeviceJson { at, body: b }: DeviceJson<TargetBody>,
 ) -> ApiResult<axum::Json<BlockResponse>> {
-    set_blocked(s, p, q, b, true).await
+    set_blocked(s, at, q, b, true).await
 }
 
 /// Unblocks a contact (`jid` or `number`, in the body or the query).
@@ -111,11 +110,10 @@ async fn block(
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn unblock(
     State(s): State<AppState>,
-    Auth(p): Auth,
     Query(q): Query<TargetQuery>,
-    Json(b): Json<TargetBody>,
+    DeviceJson { at, body: b }: DeviceJson<TargetBody>,
 ) -> ApiResult<axum::Json<BlockResponse>> {
-    set_blocked(s, p, q, b, false).await
+    set_blocked(s, at, q, b, false).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -143,10 +141,9 @@ pub struct BlocklistResponse {
         (status = 503, body = ErrorBody)))]
 async fn blocklist(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<BlocklistResponse>> {
-    let list = s.services.blocklist(&p, q.device_id.as_deref()).await?;
+    let list = s.services.blocklist(&at).await?;
     let items: Vec<BlockedItem> = list
         .items
         .into_iter()
@@ -189,12 +186,9 @@ pub struct CheckResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn check(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<CheckBody>,
+    DeviceJson { at, body: b }: DeviceJson<CheckBody>,
 ) -> ApiResult<axum::Json<CheckResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
-    let found = s.services.check_numbers(&p, device_id, &b.numbers).await?;
+    let found = s.services.check_numbers(&at, &b.numbers).await?;
     Ok(axum::Json(CheckResponse {
         success: true,
         data: found.into_iter().collect(),
@@ -204,6 +198,8 @@ async fn check(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProfileQuery {
+    /// Read by the device extractor; here for the OpenAPI document.
+    #[allow(dead_code)]
     device_id: Option<String>,
     /// A user JID or LID (groups too, for the picture).
     jid: Option<String>,
@@ -246,17 +242,12 @@ pub struct ProfileResponse {
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn profile(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    DeviceCtx(at): DeviceCtx,
     Query(q): Query<ProfileQuery>,
 ) -> ApiResult<axum::Json<ProfileResponse>> {
     let (jid, info) = s
         .services
-        .contact_profile(
-            &p,
-            q.device_id.as_deref(),
-            q.jid.as_deref(),
-            q.number.as_deref(),
-        )
+        .contact_profile(&at, q.jid.as_deref(), q.number.as_deref())
         .await?;
     Ok(axum::Json(ProfileResponse {
         success: true,
@@ -296,15 +287,14 @@ pub struct PictureResponse {
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn profile_picture(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    DeviceCtx(at): DeviceCtx,
     Query(q): Query<ProfileQuery>,
 ) -> ApiResult<axum::Json<PictureResponse>> {
     let preview = !matches!(q.preview.as_deref().map(str::trim), Some("false" | "0"));
     let (jid, id, picture) = s
         .services
         .contact_picture(
-            &p,
-            q.device_id.as_deref(),
+            &at,
             q.jid.as_deref(),
             q.number.as_deref(),
             preview,
@@ -349,15 +339,9 @@ pub struct SyncResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn app_state_sync(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<SyncBody>,
+    DeviceJson { at, body: b }: DeviceJson<SyncBody>,
 ) -> ApiResult<axum::Json<SyncResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
-    let scopes = s
-        .services
-        .sync_app_state(&p, device_id, b.scopes, b.full)
-        .await?;
+    let scopes = s.services.sync_app_state(&at, b.scopes, b.full).await?;
     Ok(axum::Json(SyncResponse {
         success: true,
         scopes,
@@ -391,10 +375,9 @@ pub struct ContactsResponse {
     responses((status = 200, body = ContactsResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn list_contacts(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<ContactsResponse>> {
-    let rows = s.services.list_contacts(&p, q.device_id.as_deref()).await?;
+    let rows = s.services.list_contacts(&at).await?;
     let contacts: Vec<ContactDto> = rows
         .into_iter()
         .map(|c| ContactDto {
@@ -453,14 +436,11 @@ pub struct ResolveResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn resolve(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ResolveBody>,
+    DeviceJson { at, body: b }: DeviceJson<ResolveBody>,
 ) -> ApiResult<axum::Json<ResolveResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let found = s
         .services
-        .resolve_contacts(&p, device_id, &b.jids, b.group_jid.as_deref())
+        .resolve_contacts(&at, &b.jids, b.group_jid.as_deref())
         .await?;
     let items: Vec<ResolvedItem> = found
         .into_iter()
@@ -481,3 +461,5 @@ async fn resolve(
         items,
     }))
 }
+
+crate::extract::device_id_in_body!(CheckBody, ResolveBody, SyncBody, TargetBody);

@@ -49,8 +49,7 @@ async fn create_device(
     Auth(p): Auth,
     Json(b): Json<CreateDeviceRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<CreateDeviceResponse>)> {
-    let d = s.services.create_device(&p, b.name.as_deref()).await?;
-    let webhook_url = s.services.get_webhook(&d).await.ok().map(|w| w.url);
+    let (d, webhook_url) = s.services.create_device(&p, b.name.as_deref()).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(CreateDeviceResponse {

@@ -2,8 +2,9 @@
 //! `GET /messages/{id}/media`.
 
 use crate::error::{ApiResult, ErrorBody};
+use crate::extract::DeviceJson;
 use crate::extract::DeviceQuery;
-use crate::extract::{Auth, Json, Path, Query};
+use crate::extract::{Auth, Path};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -14,6 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
 use wuts_core::Principal;
 use wuts_service::media::{MediaKind, MediaRequest, SentMedia};
+use wuts_service::Target;
 
 /// Media sends carry base64 bodies: a 64 MB video is about 86 MB of JSON.
 pub const MEDIA_BODY_LIMIT: usize = 160 * 1024 * 1024;
@@ -97,8 +99,7 @@ fn respond(kind: MediaKind, m: SentMedia, caller: &Principal) -> MediaSendRespon
 
 async fn send(
     s: &AppState,
-    p: &Principal,
-    device_id: Option<&str>,
+    at: &Target,
     recipient_field: &str,
     to: &str,
     kind: MediaKind,
@@ -106,9 +107,9 @@ async fn send(
 ) -> ApiResult<axum::Json<MediaSendResponse>> {
     let sent = s
         .services
-        .send_media(p, device_id, recipient_field, to, kind, r)
+        .send_media(at, recipient_field, to, kind, r)
         .await?;
-    Ok(axum::Json(respond(kind, sent, p)))
+    Ok(axum::Json(respond(kind, sent, at.principal())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -135,11 +136,8 @@ pub struct ImageRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_image(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ImageRequest>,
+    DeviceJson { at, body: b }: DeviceJson<ImageRequest>,
 ) -> ApiResult<axum::Json<MediaSendResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let r = MediaRequest {
         data: b.image,
         url: b.image_url,
@@ -150,7 +148,7 @@ async fn send_image(
         ..Default::default()
     };
     let kind = MediaKind::Image;
-    send(&s, &p, device_id.as_deref(), "number", &b.number, kind, r).await
+    send(&s, &at, "number", &b.number, kind, r).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -187,11 +185,8 @@ pub struct VideoRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_video(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<VideoRequest>,
+    DeviceJson { at, body: b }: DeviceJson<VideoRequest>,
 ) -> ApiResult<axum::Json<MediaSendResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let r = MediaRequest {
         data: b.video,
         url: b.video_url,
@@ -204,7 +199,7 @@ async fn send_video(
         ..Default::default()
     };
     let kind = MediaKind::Video;
-    send(&s, &p, device_id.as_deref(), "number", &b.number, kind, r).await
+    send(&s, &at, "number", &b.number, kind, r).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -232,11 +227,8 @@ pub struct AudioRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_audio(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<AudioRequest>,
+    DeviceJson { at, body: b }: DeviceJson<AudioRequest>,
 ) -> ApiResult<axum::Json<MediaSendResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let r = MediaRequest {
         data: b.audio,
         url: b.audio_url,
@@ -247,7 +239,7 @@ async fn send_audio(
         ..Default::default()
     };
     let kind = MediaKind::Audio;
-    send(&s, &p, device_id.as_deref(), "number", &b.number, kind, r).await
+    send(&s, &at, "number", &b.number, kind, r).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -275,11 +267,8 @@ pub struct DocumentRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_document(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<DocumentRequest>,
+    DeviceJson { at, body: b }: DeviceJson<DocumentRequest>,
 ) -> ApiResult<axum::Json<MediaSendResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let r = MediaRequest {
         data: b.document,
         url: b.document_url,
@@ -292,7 +281,7 @@ async fn send_document(
         ..Default::default()
     };
     let kind = MediaKind::Document;
-    send(&s, &p, device_id.as_deref(), "number", &b.number, kind, r).await
+    send(&s, &at, "number", &b.number, kind, r).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -313,11 +302,8 @@ pub struct StickerRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_sticker(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<StickerRequest>,
+    DeviceJson { at, body: b }: DeviceJson<StickerRequest>,
 ) -> ApiResult<axum::Json<MediaSendResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let r = MediaRequest {
         data: b.sticker,
         url: b.sticker_url,
@@ -325,7 +311,7 @@ async fn send_sticker(
         ..Default::default()
     };
     let kind = MediaKind::Sticker;
-    send(&s, &p, device_id.as_deref(), "to", &b.to, kind, r).await
+    send(&s, &at, "to", &b.to, kind, r).await
 }
 
 /// Downloads and decrypts the media of a message any device of the tenant (that the caller
@@ -362,3 +348,11 @@ async fn message_media(
     }
     Ok(response)
 }
+
+crate::extract::device_id_in_body!(
+    AudioRequest,
+    DocumentRequest,
+    ImageRequest,
+    StickerRequest,
+    VideoRequest
+);

@@ -2,7 +2,8 @@
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::DeviceQuery;
-use crate::extract::{Auth, Json, Path, Query};
+use crate::extract::Path;
+use crate::extract::{DeviceCtx, DeviceJson};
 use crate::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
 use wuts_service::messages::{Quoted, SendText};
 use wuts_service::receipts::{ReceiptRequest, ReceiptSend};
+use wuts_service::Target;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -105,11 +107,8 @@ pub struct SendResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_text(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<SendTextRequest>,
+    DeviceJson { at, body: b }: DeviceJson<SendTextRequest>,
 ) -> ApiResult<axum::Json<SendResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let req = SendText {
         number: b.number,
         text: b.text,
@@ -122,7 +121,7 @@ async fn send_text(
         delay: b.delay,
         typing: b.typing_duration,
     };
-    let sent = s.services.send_text(&p, device_id, req).await?;
+    let sent = s.services.send_text(&at, req).await?;
     Ok(axum::Json(SendResponse {
         success: true,
         message_id: sent.message_id,
@@ -136,7 +135,7 @@ async fn send_text(
         chat_jid: sent.chat_jid,
         metadata: SendMetadata {
             device_id: sent.device.id,
-            user_id: p.user_id,
+            user_id: at.principal().user_id.clone(),
             processing_time_ms: sent.processing_ms,
             presence_sent: sent.presence_sent,
             presence_duration_seconds: sent.presence_secs,
@@ -166,14 +165,10 @@ pub struct StatusResponse {
     responses((status = 200, body = StatusResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn message_status(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    DeviceCtx(at): DeviceCtx,
     Path(id): Path<String>,
-    Query(q): Query<DeviceQuery>,
 ) -> ApiResult<axum::Json<StatusResponse>> {
-    let m = s
-        .services
-        .message_status(&p, q.device_id.as_deref(), &id)
-        .await?;
+    let m = s.services.message_status(&at, &id).await?;
     Ok(axum::Json(StatusResponse {
         success: true,
         message_id: m.message_id,
@@ -215,23 +210,18 @@ pub struct ReceiptResponse {
 
 async fn receipts(
     s: AppState,
-    p: wuts_core::Principal,
+    at: Target,
     id: String,
-    q: DeviceQuery,
     b: ReceiptBody,
     kind: ReceiptSend,
 ) -> ApiResult<axum::Json<ReceiptResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let req = ReceiptRequest {
         chat_jid: b.chat_jid,
         sender_jid: b.sender_jid,
         message_ids: b.message_ids,
         timestamp: b.timestamp,
     };
-    let r = s
-        .services
-        .send_receipts(&p, device_id, &id, kind, req)
-        .await?;
+    let r = s.services.send_receipts(&at, &id, kind, req).await?;
     Ok(axum::Json(ReceiptResponse {
         success: true,
         chat_jid: r.chat_jid,
@@ -249,12 +239,10 @@ async fn receipts(
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn mark_delivered(
     State(s): State<AppState>,
-    Auth(p): Auth,
     Path(id): Path<String>,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ReceiptBody>,
+    DeviceJson { at, body: b }: DeviceJson<ReceiptBody>,
 ) -> ApiResult<axum::Json<ReceiptResponse>> {
-    receipts(s, p, id, q, b, ReceiptSend::Delivered).await
+    receipts(s, at, id, b, ReceiptSend::Delivered).await
 }
 
 /// Sends read receipts (blue ticks) for received messages.
@@ -264,12 +252,10 @@ async fn mark_delivered(
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn mark_read(
     State(s): State<AppState>,
-    Auth(p): Auth,
     Path(id): Path<String>,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ReceiptBody>,
+    DeviceJson { at, body: b }: DeviceJson<ReceiptBody>,
 ) -> ApiResult<axum::Json<ReceiptResponse>> {
-    receipts(s, p, id, q, b, ReceiptSend::Read).await
+    receipts(s, at, id, b, ReceiptSend::Read).await
 }
 
 /// Sends retry receipts, asking the sender's device to send messages again that this device
@@ -280,12 +266,10 @@ async fn mark_read(
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn request_retry(
     State(s): State<AppState>,
-    Auth(p): Auth,
     Path(id): Path<String>,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ReceiptBody>,
+    DeviceJson { at, body: b }: DeviceJson<ReceiptBody>,
 ) -> ApiResult<axum::Json<ReceiptResponse>> {
-    receipts(s, p, id, q, b, ReceiptSend::Retry).await
+    receipts(s, at, id, b, ReceiptSend::Retry).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -322,11 +306,8 @@ pub struct HistoryRequestResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn request_history(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<HistoryRequestBody>,
+    DeviceJson { at, body: b }: DeviceJson<HistoryRequestBody>,
 ) -> ApiResult<axum::Json<HistoryRequestResponse>> {
-    let device_id = q.device_id.or(b.device_id);
     let req = wuts_service::receipts::HistoryRequest {
         chat_jid: b.chat_jid,
         last_message_id: b.last_message_id,
@@ -334,10 +315,7 @@ async fn request_history(
         last_message_timestamp: b.last_message_timestamp,
         count: b.count,
     };
-    let r = s
-        .services
-        .request_history(&p, device_id.as_deref(), req)
-        .await?;
+    let r = s.services.request_history(&at, req).await?;
     Ok(axum::Json(HistoryRequestResponse {
         success: true,
         message: format!(
@@ -374,13 +352,9 @@ pub struct QueueResponse {
         (status = 404, body = ErrorBody)))]
 async fn message_queue(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<QueueResponse>> {
-    let (device, queued) = s
-        .services
-        .queued_messages(&p, q.device_id.as_deref())
-        .await?;
+    let (device, queued) = s.services.queued_messages(&at).await?;
     Ok(axum::Json(QueueResponse {
         success: true,
         device_id: device.id,
@@ -396,3 +370,5 @@ async fn message_queue(
             .collect(),
     }))
 }
+
+crate::extract::device_id_in_body!(HistoryRequestBody, ReceiptBody, SendTextRequest);

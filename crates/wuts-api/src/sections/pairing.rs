@@ -3,7 +3,8 @@
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::DeviceQuery;
-use crate::extract::{Auth, Json, Query};
+use crate::extract::Query;
+use crate::extract::{DeviceCtx, DeviceJson};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -44,6 +45,8 @@ fn ok<T: ToSchema>(data: T) -> axum::Json<Data<T>> {
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct QrQuery {
+    /// Read by the device extractor; here for the OpenAPI document.
+    #[allow(dead_code)]
     device_id: Option<String>,
     #[serde(alias = "reuse", alias = "use_cache", alias = "cached")]
     reuse_cache: Option<bool>,
@@ -85,11 +88,11 @@ fn png_data_uri(code: &str) -> Result<String, ApiError> {
         (status = 503, body = ErrorBody)))]
 async fn qr(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    DeviceCtx(at): DeviceCtx,
     Query(q): Query<QrQuery>,
 ) -> ApiResult<axum::Json<Data<QrData>>> {
     let refresh = q.refresh.unwrap_or(false) || q.reuse_cache == Some(false);
-    let (_, qr) = s.services.qr(&p, q.device_id.as_deref(), refresh).await?;
+    let (_, qr) = s.services.qr(&at, refresh).await?;
     Ok(ok(QrData {
         image: png_data_uri(&qr.code)?,
         qr_code: qr.code,
@@ -110,10 +113,9 @@ pub struct QrStatusData {
     responses((status = 200, body = Data<QrStatusData>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn qr_status(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<Data<QrStatusData>>> {
-    let at = s.services.qr_status(&p, q.device_id.as_deref()).await?;
+    let at = s.services.qr_status(&at).await?;
     Ok(ok(QrStatusData {
         exists: at.is_some(),
         generated_at: at.map(rfc3339),
@@ -135,6 +137,8 @@ pub struct PairCodeRequest {
 pub struct RefreshQuery {
     #[serde(alias = "force_refresh", alias = "force_new")]
     refresh: Option<bool>,
+    /// Read by the device extractor; here for the OpenAPI document.
+    #[allow(dead_code)]
     device_id: Option<String>,
 }
 
@@ -159,14 +163,12 @@ Conectar com número de telefone, e digite o código.";
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn pair_code(
     State(s): State<AppState>,
-    Auth(p): Auth,
     Query(q): Query<RefreshQuery>,
-    Json(b): Json<PairCodeRequest>,
+    DeviceJson { at, body: b }: DeviceJson<PairCodeRequest>,
 ) -> ApiResult<axum::Json<Data<PairCodeData>>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let (_, pc) = s
         .services
-        .pair_code(&p, device_id, &b.phone, q.refresh.unwrap_or(false))
+        .pair_code(&at, &b.phone, q.refresh.unwrap_or(false))
         .await?;
     let code = if pc.code.len() == 8 {
         format!("{}-{}", &pc.code[..4], &pc.code[4..])
@@ -200,10 +202,9 @@ pub struct StatusData {
         (status = 404, body = ErrorBody)))]
 async fn status(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<Data<StatusData>>> {
-    let st = s.services.status(&p, q.device_id.as_deref()).await?;
+    let st = s.services.status(&at).await?;
     let status = if st.connected {
         "connected"
     } else if st.logged_in {
@@ -235,10 +236,9 @@ pub struct ConnectData {
         (status = 503, body = ErrorBody)))]
 async fn connect(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<Data<ConnectData>>> {
-    let (device, connected, needs_qr) = s.services.connect(&p, q.device_id.as_deref()).await?;
+    let (device, connected, needs_qr) = s.services.connect(&at).await?;
     Ok(ok(ConnectData {
         status: if connected { "connected" } else { "needs_qr" },
         device_id: device.id,
@@ -257,10 +257,9 @@ pub struct DoneData {
     responses((status = 200, body = Data<DoneData>), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn disconnect(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<Data<DoneData>>> {
-    let device = s.services.disconnect(&p, q.device_id.as_deref()).await?;
+    let device = s.services.disconnect(&at).await?;
     Ok(ok(DoneData {
         message: "device disconnected",
         device_id: device.id,
@@ -272,10 +271,9 @@ async fn disconnect(
     responses((status = 200, body = Data<DoneData>), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn logout(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<Data<DoneData>>> {
-    let device = s.services.logout(&p, q.device_id.as_deref()).await?;
+    let device = s.services.logout(&at).await?;
     Ok(ok(DoneData {
         message: "device logged out successfully",
         device_id: device.id,
@@ -288,10 +286,9 @@ async fn logout(
         (status = 409, body = ErrorBody)))]
 async fn privacy(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<Data<std::collections::BTreeMap<&'static str, String>>>> {
-    Ok(ok(s.services.privacy(&p, q.device_id.as_deref()).await?))
+    Ok(ok(s.services.privacy(&at).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -316,17 +313,13 @@ pub struct PictureResponse {
         (status = 409, body = ErrorBody)))]
 async fn profile_picture(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<PictureRequest>,
+    DeviceJson { at, body: b }: DeviceJson<PictureRequest>,
 ) -> ApiResult<axum::Json<PictureResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
-    let picture_id = s
-        .services
-        .set_profile_picture(&p, device_id, &b.image_base64)
-        .await?;
+    let picture_id = s.services.set_profile_picture(&at, &b.image_base64).await?;
     Ok(axum::Json(PictureResponse {
         success: true,
         picture_id,
     }))
 }
+
+crate::extract::device_id_in_body!(PairCodeRequest, PictureRequest);

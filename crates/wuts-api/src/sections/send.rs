@@ -2,8 +2,9 @@
 //! cards, polls, reactions), and editing and deleting sent messages.
 
 use crate::error::{ApiResult, ErrorBody};
+use crate::extract::DeviceJson;
 use crate::extract::DeviceQuery;
-use crate::extract::{Auth, Json, Path, Query};
+use crate::extract::Path;
 use crate::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -76,11 +77,8 @@ pub struct LocationRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_location(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<LocationRequest>,
+    DeviceJson { at, body: b }: DeviceJson<LocationRequest>,
 ) -> ApiResult<axum::Json<KindResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let location = Location {
         latitude: b.latitude,
         longitude: b.longitude,
@@ -89,10 +87,7 @@ async fn send_location(
         url: b.url,
         comment: b.comment,
     };
-    let sent = s
-        .services
-        .send_location(&p, device_id, &b.to, location)
-        .await?;
+    let sent = s.services.send_location(&at, &b.to, location).await?;
     Ok(axum::Json(kind_response(
         sent,
         "Location sent successfully",
@@ -127,11 +122,8 @@ pub struct LiveLocationRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_live_location(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<LiveLocationRequest>,
+    DeviceJson { at, body: b }: DeviceJson<LiveLocationRequest>,
 ) -> ApiResult<axum::Json<KindResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let point = LiveLocation {
         latitude: b.latitude,
         longitude: b.longitude,
@@ -142,10 +134,7 @@ async fn send_live_location(
         sequence_number: b.sequence_number,
         time_offset: b.time_offset,
     };
-    let sent = s
-        .services
-        .send_live_location(&p, device_id, &b.to, point)
-        .await?;
+    let sent = s.services.send_live_location(&at, &b.to, point).await?;
     Ok(axum::Json(kind_response(
         sent,
         "Live location sent successfully",
@@ -197,14 +186,11 @@ pub struct ContactRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_contact(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ContactRequest>,
+    DeviceJson { at, body: b }: DeviceJson<ContactRequest>,
 ) -> ApiResult<axum::Json<KindResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let sent = s
         .services
-        .send_contacts(&p, device_id, &b.to, vec![b.contact.into()], "contact")
+        .send_contacts(&at, &b.to, vec![b.contact.into()], "contact")
         .await?;
     Ok(axum::Json(kind_response(sent, "Contact sent successfully")))
 }
@@ -227,16 +213,13 @@ pub struct ContactsRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_contacts(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ContactsRequest>,
+    DeviceJson { at, body: b }: DeviceJson<ContactsRequest>,
 ) -> ApiResult<axum::Json<KindResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let count = b.contacts.len();
     let cards = b.contacts.into_iter().map(Into::into).collect();
     let sent = s
         .services
-        .send_contacts(&p, device_id, &b.to, cards, "contacts")
+        .send_contacts(&at, &b.to, cards, "contacts")
         .await?;
     let mut r = kind_response(sent, "Contacts sent successfully");
     r.contact_count = Some(count);
@@ -273,22 +256,12 @@ pub struct PollRequest {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_poll(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<PollRequest>,
+    DeviceJson { at, body: b }: DeviceJson<PollRequest>,
 ) -> ApiResult<axum::Json<KindResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let options: Vec<String> = b.options.into_iter().map(|o| o.option_name).collect();
     let sent = s
         .services
-        .send_poll(
-            &p,
-            device_id,
-            &b.to,
-            &b.question,
-            &options,
-            b.allow_multiple_answers,
-        )
+        .send_poll(&at, &b.to, &b.question, &options, b.allow_multiple_answers)
         .await?;
     let mut r = kind_response(sent, "Poll sent successfully");
     r.options_count = Some(options.len());
@@ -341,16 +314,12 @@ pub struct ReactionResponse {
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_reaction(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<ReactionRequest>,
+    DeviceJson { at, body: b }: DeviceJson<ReactionRequest>,
 ) -> ApiResult<axum::Json<ReactionResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let sent = s
         .services
         .send_reaction(
-            &p,
-            device_id,
+            &at,
             &wuts_service::message_kinds::Reaction {
                 number: &b.number,
                 message_id: &b.message_id,
@@ -368,7 +337,7 @@ async fn send_reaction(
         chat_jid: sent.chat_jid,
         metadata: ReactionMetadata {
             device_id: sent.device.id,
-            user_id: p.user_id,
+            user_id: at.principal().user_id.clone(),
             processing_time_ms: sent.processing_ms,
             original_message_id: b.message_id.trim().to_string(),
             reaction_emoji: b.reaction,
@@ -404,16 +373,10 @@ pub struct EditResponse {
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn edit_message(
     State(s): State<AppState>,
-    Auth(p): Auth,
     Path(id): Path<String>,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<EditRequest>,
+    DeviceJson { at, body: b }: DeviceJson<EditRequest>,
 ) -> ApiResult<axum::Json<EditResponse>> {
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
-    let (_, at) = s
-        .services
-        .edit_message(&p, device_id, &id, &b.to, &b.message)
-        .await?;
+    let (_, at) = s.services.edit_message(&at, &id, &b.to, &b.message).await?;
     Ok(axum::Json(EditResponse {
         success: true,
         message_id: id.trim().to_string(),
@@ -467,9 +430,7 @@ pub struct DeleteResponse {
         (status = 503, body = ErrorBody)))]
 async fn delete_message(
     State(s): State<AppState>,
-    Auth(p): Auth,
-    Query(q): Query<DeviceQuery>,
-    Json(b): Json<DeleteRequest>,
+    DeviceJson { at, body: b }: DeviceJson<DeleteRequest>,
 ) -> ApiResult<axum::Json<DeleteResponse>> {
     let (kind, name) = match b.delete_type.as_deref().map(str::trim) {
         None | Some("") | Some("for_everyone") => (DeleteType::ForEveryone, "for_everyone"),
@@ -485,10 +446,9 @@ async fn delete_message(
             )
         }
     };
-    let device_id = q.device_id.as_deref().or(b.device_id.as_deref());
     let d = s
         .services
-        .delete_message(&p, device_id, &b.message_id, &b.chat_jid, kind)
+        .delete_message(&at, &b.message_id, &b.chat_jid, kind)
         .await?;
     Ok(axum::Json(DeleteResponse {
         success: true,
@@ -504,3 +464,14 @@ async fn delete_message(
         },
     }))
 }
+
+crate::extract::device_id_in_body!(
+    ContactRequest,
+    ContactsRequest,
+    DeleteRequest,
+    EditRequest,
+    LiveLocationRequest,
+    LocationRequest,
+    PollRequest,
+    ReactionRequest
+);

@@ -84,10 +84,8 @@ async fn events_stream(
         let first = s.services.user_events_after(&p, &cursor, BATCH).await?;
         (Position::All(p, cursor), first)
     } else {
-        let device = s
-            .services
-            .resolve_device(&p, q.device_id.as_deref())
-            .await?;
+        let at = wuts_service::Target::new(p, q.device_id);
+        let device = s.services.device(&at).await?;
         let (seq, first) = s
             .services
             .events_after(&device, last.as_deref(), BATCH as i64)

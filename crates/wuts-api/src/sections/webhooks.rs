@@ -2,7 +2,7 @@
 
 use crate::dto::{MessageResponse, WebhookDto};
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{Auth, DeviceCtx, DeviceIdInBody, DeviceJson, Json, Path};
+use crate::extract::{Auth, DeviceCtx, DeviceJson, Json, Path};
 use crate::AppState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -46,11 +46,7 @@ pub struct WebhookRequest {
     device_id: Option<String>,
 }
 
-impl DeviceIdInBody for WebhookRequest {
-    fn device_id(&self) -> Option<&str> {
-        self.device_id.as_deref()
-    }
-}
+crate::extract::device_id_in_body!(WebhookRequest);
 
 #[derive(Serialize, ToSchema)]
 pub struct WebhookSaved {
@@ -79,7 +75,7 @@ async fn put_webhook(
         secret: b.secret,
         headers: b.headers,
     };
-    let w = s.services.put_webhook(&req.ctx.device, input).await?;
+    let w = s.services.put_webhook(&req.at, input).await?;
     Ok(axum::Json(WebhookSaved {
         success: true,
         message: "Webhook configured successfully".into(),
@@ -100,9 +96,9 @@ pub struct WebhookResponse {
         (status = 404, body = ErrorBody)))]
 async fn get_webhook(
     State(s): State<AppState>,
-    ctx: DeviceCtx,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<WebhookResponse>> {
-    let w = s.services.get_webhook(&ctx.device).await?;
+    let w = s.services.get_webhook(&at).await?;
     Ok(axum::Json(WebhookResponse {
         success: true,
         webhook: WebhookDto::from(&w),
@@ -116,9 +112,9 @@ async fn get_webhook(
         (status = 404, body = ErrorBody)))]
 async fn delete_webhook(
     State(s): State<AppState>,
-    ctx: DeviceCtx,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<MessageResponse>> {
-    s.services.delete_webhook(&ctx.device).await?;
+    s.services.delete_webhook(&at).await?;
     Ok(axum::Json(MessageResponse::new(
         "Webhook deleted successfully",
     )))
@@ -207,11 +203,11 @@ pub struct DeadLettersResponse {
         (status = 404, body = ErrorBody)))]
 async fn dead_letters(
     State(s): State<AppState>,
-    ctx: DeviceCtx,
+    DeviceCtx(at): DeviceCtx,
 ) -> ApiResult<axum::Json<DeadLettersResponse>> {
     let events: Vec<DeadLetter> = s
         .services
-        .dead_letters(&ctx.device)
+        .dead_letters(&at)
         .await?
         .into_iter()
         .map(|e| DeadLetter {
@@ -237,10 +233,10 @@ async fn dead_letters(
         (status = 404, body = ErrorBody)))]
 async fn redeliver(
     State(s): State<AppState>,
-    ctx: DeviceCtx,
+    DeviceCtx(at): DeviceCtx,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<MessageResponse>> {
-    s.services.redeliver(&ctx.device, &id).await?;
+    s.services.redeliver(&at, &id).await?;
     Ok(axum::Json(MessageResponse::new(
         "Event queued for redelivery",
     )))
