@@ -289,15 +289,3 @@ pub struct Picture {
     pub url: String,
     pub direct_path: Option<String>,
 }
-
-/// A reaction to the message `key` (an empty emoji removes ours).
-pub fn reaction_message(
-    key: whatsapp_rust::waproto::whatsapp::MessageKey,
-    emoji: &str,
-) -> whatsapp_rust::waproto::whatsapp::Message {
-    whatsapp_rust::wacore::proto_helpers::build_reaction_message(
-        key,
-        emoji,
-        wuts_core::time::now_millis(),
-    )
-}

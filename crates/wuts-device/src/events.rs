@@ -1,25 +1,19 @@
 //! Device events recorded in the database under their catalogue names, for webhook delivery.
 
+use wuts_core::events::{Event, MessageData, ReceiptData};
 use wuts_core::{time, Device};
 use wuts_store::Store;
 
-pub(crate) async fn record(store: &Store, device: &Device, event: &str, data: serde_json::Value) {
-    let id = uuid::Uuid::new_v4().to_string();
+pub(crate) async fn record(store: &Store, device: &Device, event: Event) {
+    let name = event.name();
     if let Err(e) = store
-        .record_event(
-            &device.id,
-            &id,
-            event,
-            &data.to_string(),
-            time::now_millis(),
-        )
+        .record_event(&device.id, &NewEvent::new(&event), time::now_millis())
         .await
     {
-        tracing::error!(device_id = %device.id, event, "cannot record event: {e}");
+        tracing::error!(device_id = %device.id, event = name, "cannot record event: {e}");
     }
 }
 
-use serde_json::{json, Value};
 use whatsapp_rust::prelude::Client;
 use whatsapp_rust::wacore::types::message::MessageInfo;
 use whatsapp_rust::wacore::types::presence::ReceiptType;
@@ -73,18 +67,29 @@ pub(crate) async fn identities(
     ids
 }
 
-pub(crate) fn text_of(m: &wa::Message) -> Option<String> {
-    m.conversation.clone().or_else(|| {
-        m.extended_text_message
-            .as_option()
-            .and_then(|e| e.text.clone())
-    })
+fn context_of(m: &wa::Message) -> Option<&wa::ContextInfo> {
+    macro_rules! ctx {
+        ($($f:ident),+) => {
+            None$(.or_else(|| m.$f.as_option().and_then(|e| e.context_info.as_option())))+
+        };
+    }
+    ctx!(
+        extended_text_message,
+        image_message,
+        video_message,
+        audio_message,
+        document_message,
+        sticker_message
+    )
 }
 
-fn context_of(m: &wa::Message) -> Option<&wa::ContextInfo> {
-    m.extended_text_message
-        .as_option()
-        .and_then(|e| e.context_info.as_option())
+/// The message a message replies to and whom it mentions, from its context.
+pub(crate) fn reply_context(m: &wa::Message) -> (Option<String>, Vec<String>) {
+    let context = context_of(m);
+    (
+        context.and_then(|c| c.stanza_id.clone()),
+        context.map(|c| c.mentioned_jid.clone()).unwrap_or_default(),
+    )
 }
 
 /// `message.received` (or `message.sent` for what the account sent from another device).
@@ -93,133 +98,56 @@ pub(crate) fn message_event(
     message: &wa::Message,
     sender: &Identities,
     own: Option<&str>,
-) -> (&'static str, Value) {
+) -> Event {
     let context = context_of(message);
-    let (message_type, content, details) = kind_of(message);
-    let data = json!({
-        "message_id": info.id.to_string(),
-        "from": sender.primary(),
-        "from_pn": sender.pn,
-        "from_lid": sender.lid,
-        "to": own,
-        "chat_jid": bare(&info.source.chat),
-        "is_group": info.source.is_group,
-        "content": content,
-        "message_type": message_type,
-        "timestamp": info.timestamp.to_rfc3339(),
-        "is_from_me": info.source.is_from_me,
-        "push_name": info.push_name,
-        "ephemeral_expiration": context.and_then(|c| c.expiration).filter(|e| *e > 0),
-        "quoted_message_id": context.and_then(|c| c.stanza_id.clone()),
-        "mentions": context.map(|c| c.mentioned_jid.clone()).unwrap_or_default(),
-    });
-    let mut data = data;
-    if let (Some(d), Value::Object(x)) = (data.as_object_mut(), details) {
-        d.extend(x);
+    let crate::convert::Kind {
+        message_type,
+        content,
+        fields: mut kind,
+    } = crate::convert::read(message);
+    // A timer change carries its timer in the message itself, not in a context.
+    let timer = kind
+        .remove("ephemeral_expiration")
+        .and_then(|v| v.as_u64())
+        .and_then(|v| u32::try_from(v).ok());
+    let from_me = info.source.is_from_me;
+    let chat_jid = bare(&info.source.chat);
+    // What we know of the other side of a one-to-one chat we sent in: its JID.
+    let peer = (!info.source.is_group).then(|| chat_jid.clone());
+    let (to, to_pn, to_lid) = if from_me {
+        let pn = peer.clone().filter(|j| j.ends_with("@s.whatsapp.net"));
+        let lid = peer.clone().filter(|j| j.ends_with("@lid"));
+        (peer.or(Some(chat_jid.clone())), pn, lid)
+    } else {
+        let own = own.map(str::to_string);
+        (own.clone(), own, None)
+    };
+    let data = MessageData {
+        message_id: info.id.to_string(),
+        from: sender.primary(),
+        from_pn: sender.pn.clone(),
+        from_lid: sender.lid.clone(),
+        to,
+        to_pn,
+        to_lid,
+        chat_jid,
+        is_group: info.source.is_group,
+        is_from_me: from_me,
+        message_type: message_type.to_string(),
+        content,
+        timestamp: info.timestamp.to_rfc3339(),
+        push_name: Some(info.push_name.clone()).filter(|p| !p.is_empty()),
+        ephemeral_expiration: timer.or(context.and_then(|c| c.expiration).filter(|e| *e > 0)),
+        quoted_message_id: context.and_then(|c| c.stanza_id.clone()),
+        mentions: context.map(|c| c.mentioned_jid.clone()).unwrap_or_default(),
+        from_queue: None,
+        kind,
+    };
+    if from_me {
+        Event::MessageSent(data)
+    } else {
+        Event::MessageReceived(data)
     }
-    (
-        if info.source.is_from_me {
-            "message.sent"
-        } else {
-            "message.received"
-        },
-        data,
-    )
-}
-
-/// A message's type as WUTS names it, its text (when it has one) and the fields of its kind.
-pub(crate) fn kind_of(m: &wa::Message) -> (&'static str, Option<String>, Value) {
-    use wa::message::protocol_message::Type as P;
-    if let Some(text) = text_of(m) {
-        return ("text", Some(text), json!({}));
-    }
-    if let Some(md) = crate::media::media_details(m) {
-        return (md.kind.as_str(), md.caption, md.fields);
-    }
-    if let Some(b) = crate::business::business_kind(m) {
-        return b;
-    }
-    if let Some(l) = m.location_message.as_option() {
-        return (
-            "location",
-            l.name.clone(),
-            json!({"location": {"latitude": l.degrees_latitude, "longitude": l.degrees_longitude,
-                "name": l.name, "address": l.address, "url": l.url, "comment": l.comment}}),
-        );
-    }
-    if let Some(l) = m.live_location_message.as_option() {
-        return (
-            "live_location",
-            l.caption.clone(),
-            json!({"location": {"latitude": l.degrees_latitude, "longitude": l.degrees_longitude,
-                "live": true, "accuracy_in_meters": l.accuracy_in_meters,
-                "speed_in_mps": l.speed_in_mps, "sequence_number": l.sequence_number}}),
-        );
-    }
-    if let Some(c) = m.contact_message.as_option() {
-        return (
-            "contact",
-            c.display_name.clone(),
-            json!({"contacts": [{"display_name": c.display_name, "vcard": c.vcard}]}),
-        );
-    }
-    if let Some(a) = m.contacts_array_message.as_option() {
-        let cards: Vec<Value> = a
-            .contacts
-            .iter()
-            .map(|c| json!({"display_name": c.display_name, "vcard": c.vcard}))
-            .collect();
-        return (
-            "contacts",
-            a.display_name.clone(),
-            json!({"contacts": cards}),
-        );
-    }
-    let poll = m
-        .poll_creation_message
-        .as_option()
-        .or(m.poll_creation_message_v2.as_option())
-        .or(m.poll_creation_message_v3.as_option());
-    if let Some(p) = poll {
-        let options: Vec<Option<String>> =
-            p.options.iter().map(|o| o.option_name.clone()).collect();
-        return (
-            "poll",
-            p.name.clone(),
-            json!({"poll": {"options": options,
-                "multiple_choice": p.selectable_options_count.unwrap_or(0) != 1}}),
-        );
-    }
-    if let Some(r) = m.reaction_message.as_option() {
-        let target = r.key.as_option();
-        return (
-            "reaction",
-            r.text.clone(),
-            json!({"reaction": r.text, "original_message_id": target.and_then(|k| k.id.clone()),
-                "original_by_sender": target.and_then(|k| k.from_me)}),
-        );
-    }
-    if let Some(p) = m.protocol_message.as_option() {
-        let target = p.key.as_option().and_then(|k| k.id.clone());
-        match p.r#type {
-            Some(P::EphemeralSetting) => {
-                return (
-                    "ephemeral_setting",
-                    None,
-                    json!({"ephemeral_expiration": p.ephemeral_expiration.unwrap_or(0)}),
-                )
-            }
-            Some(P::Revoke) => {
-                return ("revoke", None, json!({"original_message_id": target}));
-            }
-            Some(P::MessageEdit) => {
-                let text = p.edited_message.as_option().and_then(text_of);
-                return ("edit", text, json!({"original_message_id": target}));
-            }
-            _ => {}
-        }
-    }
-    ("unknown", None, json!({}))
 }
 
 /// What a receipt does to our messages, and its event: `message.delivered`, or `message.read`
@@ -227,33 +155,30 @@ pub(crate) fn kind_of(m: &wa::Message) -> (&'static str, Option<String>, Value) 
 pub(crate) async fn receipt_event(
     client: Option<&Client>,
     r: &whatsapp_rust::wacore::types::events::Receipt,
-) -> Option<(ReceiptKind, &'static str, Value)> {
-    let (kind, name, wire) = match r.r#type {
-        ReceiptType::Delivered | ReceiptType::Inactive => {
-            (ReceiptKind::Delivered, "message.delivered", "delivered")
-        }
-        ReceiptType::Read | ReceiptType::ReadSelf => (ReceiptKind::Read, "message.read", "read"),
-        ReceiptType::Played | ReceiptType::PlayedSelf => {
-            (ReceiptKind::Played, "message.read", "played")
-        }
+) -> Option<(ReceiptKind, Event)> {
+    let (kind, wire) = match r.r#type {
+        ReceiptType::Delivered | ReceiptType::Inactive => (ReceiptKind::Delivered, "delivered"),
+        ReceiptType::Read | ReceiptType::ReadSelf => (ReceiptKind::Read, "read"),
+        ReceiptType::Played | ReceiptType::PlayedSelf => (ReceiptKind::Played, "played"),
         _ => return None,
     };
     let from = identities(client, &r.source.sender, r.source.sender_alt.as_ref()).await;
-    Some((
-        kind,
-        name,
-        json!({
-            "message_ids": r.message_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
-            "from": from.primary(),
-            "from_pn": from.pn,
-            "from_lid": from.lid,
-            "chat_jid": bare(&r.source.chat),
-            "is_group": r.source.is_group,
-            "receipt_type": wire,
-            "by_me": matches!(r.r#type, ReceiptType::ReadSelf | ReceiptType::PlayedSelf),
-            "timestamp": r.timestamp.to_rfc3339(),
-        }),
-    ))
+    let data = ReceiptData {
+        message_ids: r.message_ids.iter().map(|i| i.to_string()).collect(),
+        from: from.primary(),
+        from_pn: from.pn,
+        from_lid: from.lid,
+        chat_jid: bare(&r.source.chat),
+        is_group: r.source.is_group,
+        receipt_type: wire.to_string(),
+        by_me: matches!(r.r#type, ReceiptType::ReadSelf | ReceiptType::PlayedSelf),
+        timestamp: r.timestamp.to_rfc3339(),
+    };
+    let event = match kind {
+        ReceiptKind::Delivered => Event::MessageDelivered(data),
+        _ => Event::MessageRead(data),
+    };
+    Some((kind, event))
 }
 
 /// The id of an inbound message's event: the same every time WhatsApp redelivers that message,
@@ -304,10 +229,13 @@ pub(crate) async fn record_messages(
             m.info.source.sender_alt.as_ref(),
         )
         .await;
-        let (name, data) = message_event(&m.info, &m.message, &sender, own);
-        if data["message_type"] == "ephemeral_setting" {
-            let secs = data["ephemeral_expiration"].as_u64().unwrap_or(0);
-            timers.push((bare(&m.info.source.chat), u32::try_from(secs).unwrap_or(0)));
+        let event = message_event(&m.info, &m.message, &sender, own);
+        let (Event::MessageSent(data) | Event::MessageReceived(data)) = &event else {
+            unreachable!("message_event makes message events")
+        };
+        if data.message_type == "ephemeral_setting" {
+            let secs = data.ephemeral_expiration.unwrap_or(0);
+            timers.push((bare(&m.info.source.chat), secs));
         }
         if let (Some(pn), false) = (&sender.pn, m.info.source.is_from_me) {
             let push_name = Some(m.info.push_name.clone()).filter(|p| !p.is_empty());
@@ -329,11 +257,8 @@ pub(crate) async fn record_messages(
             sender_jid: sender.primary(),
             from_me: m.info.source.is_from_me,
             is_group: m.info.source.is_group,
-            message_type: data["message_type"]
-                .as_str()
-                .unwrap_or("unknown")
-                .to_string(),
-            content: data["content"].as_str().map(str::to_string),
+            message_type: data.message_type.clone(),
+            content: data.content.clone(),
             sent_at: m.info.timestamp.timestamp_millis(),
             status: if m.info.source.is_from_me {
                 "sent"
@@ -345,11 +270,7 @@ pub(crate) async fn record_messages(
             read_at: None,
             played_at: None,
         };
-        let event = NewEvent {
-            id: message_event_id(&device.id, &m.info),
-            name,
-            data: data.to_string(),
-        };
+        let event = NewEvent::with_id(message_event_id(&device.id, &m.info), &event);
         rows.push((row, event));
     }
     if let Some(seen) = seen {
@@ -376,15 +297,11 @@ pub(crate) async fn record_receipt(
     device: &Device,
     r: &whatsapp_rust::wacore::types::events::Receipt,
 ) -> Result<(), wuts_store::StoreError> {
-    let Some((kind, name, data)) = receipt_event(client, r).await else {
+    let Some((kind, event)) = receipt_event(client, r).await else {
         return Ok(());
     };
     let ids: Vec<String> = r.message_ids.iter().map(|i| i.to_string()).collect();
-    let event = NewEvent {
-        id: uuid::Uuid::new_v4().to_string(),
-        name,
-        data: data.to_string(),
-    };
+    let event = NewEvent::new(&event);
     store
         .apply_receipt(
             &device.id,
@@ -395,4 +312,39 @@ pub(crate) async fn record_receipt(
             time::now_millis(),
         )
         .await
+}
+
+/// Inbound messages as the client reports them. The durability hook recorded them already,
+/// except what bypasses it: newsletter messages and placeholder recoveries (recording twice
+/// would change nothing, but costs a transaction per message).
+pub(crate) async fn on_messages(
+    at: &crate::connection::At<'_>,
+    batch: &[whatsapp_rust::wacore::types::events::InboundMessage],
+) {
+    use whatsapp_rust::wacore_binary::JidExt as _;
+    let bypassed: Vec<_> = batch
+        .iter()
+        .filter(|m| m.info.source.chat.is_newsletter() || m.info.unavailable_request_id.is_some())
+        .cloned()
+        .collect();
+    if bypassed.is_empty() {
+        return;
+    }
+    let own = at.state.borrow().jid.clone();
+    let client = Some(at.client.as_ref());
+    if let Err(e) =
+        record_messages(at.store, client, at.device, own.as_deref(), &bypassed, None).await
+    {
+        tracing::error!(device_id = %at.device.id, "cannot record messages: {e}");
+    }
+}
+
+/// A receipt: applied to our messages with its event.
+pub(crate) async fn on_receipt(
+    at: &crate::connection::At<'_>,
+    r: &whatsapp_rust::wacore::types::events::Receipt,
+) {
+    if let Err(e) = record_receipt(at.store, Some(at.client.as_ref()), at.device, r).await {
+        tracing::error!(device_id = %at.device.id, "cannot record receipt: {e}");
+    }
 }

@@ -1,46 +1,52 @@
 //! What a history sync holds: its chats and messages as the `history.sync` event lists them,
 //! and as message rows for our records.
 
-use serde_json::{json, Value};
 use whatsapp_rust::waproto::whatsapp as wa;
+use wuts_core::events::{HistoryChat, HistoryMessage};
 use wuts_store::messages::MessageRow;
 
 /// At most this many messages of a history sync are listed in its event.
 const HISTORY_EVENT_MESSAGES: usize = 1000;
 
 /// The chats of a history sync with their messages (id, sender side, time, type, text).
-pub(crate) fn history_chats(sync: &wa::HistorySync) -> Value {
+pub(crate) fn history_chats(sync: &wa::HistorySync) -> Vec<HistoryChat> {
     let mut left = HISTORY_EVENT_MESSAGES;
-    let chats: Vec<Value> = sync
-        .conversations
+    sync.conversations
         .iter()
         .map(|c| {
-            let messages: Vec<Value> = c
+            let messages: Vec<HistoryMessage> = c
                 .messages
                 .iter()
                 .filter_map(|m| m.message.as_option())
                 .take(left)
                 .map(|w| {
                     let key = w.key.as_option();
-                    let (kind, content, _) = match w.message.as_option() {
-                        Some(m) => crate::events::kind_of(m),
-                        None => ("unknown", None, Value::Null),
-                    };
-                    json!({
-                        "message_id": key.and_then(|k| k.id.clone()),
-                        "from_me": key.and_then(|k| k.from_me).unwrap_or(false),
-                        "participant": w.participant.clone().or_else(|| key.and_then(|k| k.participant.clone())),
-                        "timestamp": w.message_timestamp,
-                        "message_type": kind,
-                        "content": content,
-                    })
+                    let k = w
+                        .message
+                        .as_option()
+                        .map(crate::convert::read)
+                        .unwrap_or_default();
+                    let (kind, content) = (k.message_type, k.content);
+                    HistoryMessage {
+                        message_id: key.and_then(|k| k.id.clone()),
+                        from_me: key.and_then(|k| k.from_me).unwrap_or(false),
+                        participant: w
+                            .participant
+                            .clone()
+                            .or_else(|| key.and_then(|k| k.participant.clone())),
+                        timestamp: w.message_timestamp,
+                        message_type: kind.to_string(),
+                        content,
+                    }
                 })
                 .collect();
             left -= messages.len();
-            json!({"chat_jid": c.id, "messages": messages})
+            HistoryChat {
+                chat_jid: c.id.clone(),
+                messages,
+            }
         })
-        .collect();
-    Value::Array(chats)
+        .collect()
 }
 
 /// The history's messages as rows of the device's message records (sent ones with the status
@@ -56,10 +62,10 @@ pub(crate) fn history_rows(device_id: &str, sync: &wa::HistorySync) -> Vec<Messa
             };
             let Some(id) = key.id.clone() else { continue };
             let from_me = key.from_me.unwrap_or(false);
-            let (kind, content, _) = match w.message.as_option() {
-                Some(m) => crate::events::kind_of(m),
-                None => continue,
+            let Some(k) = w.message.as_option().map(crate::convert::read) else {
+                continue;
             };
+            let (kind, content) = (k.message_type, k.content);
             let status = if from_me {
                 match w.status {
                     Some(Status::PLAYED) => "played",

@@ -6,14 +6,16 @@
 mod business;
 mod catalog;
 mod chat_state;
+mod connection;
 mod contacts;
+pub mod convert;
 mod events;
 mod history;
 mod live;
 pub mod media;
 pub mod media_http;
 
-pub use contacts::{reaction_message, Blocklist, ChatSetting, ChatState, Picture, UserInfo};
+pub use contacts::{Blocklist, ChatSetting, ChatState, Picture, UserInfo};
 pub use live::{LiveDevice, LiveState};
 pub use whatsapp_rust::waproto::whatsapp as wa;
 pub use whatsapp_rust::Jid;
@@ -271,15 +273,4 @@ impl DeviceManager {
             d.stop().await;
         }
     }
-}
-
-/// A WhatsApp message as bytes (to keep in the outbox), and back.
-pub fn encode_message(m: &wa::Message) -> Vec<u8> {
-    use whatsapp_rust::buffa::Message as _;
-    m.encode_to_vec()
-}
-
-pub fn decode_message(bytes: &[u8]) -> Option<wa::Message> {
-    use whatsapp_rust::buffa::Message as _;
-    wa::Message::decode_from_slice(bytes).ok()
 }

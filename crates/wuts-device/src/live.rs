@@ -1,7 +1,6 @@
 //! One live device: its whatsapp-rust client, what it last showed (QR, pair code), and its
 //! connection state, kept current from the client's events.
 
-use crate::events::record;
 use crate::{RuntimeConfig, RuntimeError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +10,6 @@ use whatsapp_rust::prelude::{Client, Event};
 use whatsapp_rust::TokioRuntime;
 use whatsapp_rust_tokio_transport::TokioWebSocketTransportFactory;
 use wuts_core::{time, Device};
-use wuts_store::events::NewEvent;
 use wuts_store::whatsapp::WaStore;
 use wuts_store::Store;
 
@@ -214,25 +212,16 @@ impl LiveDevice {
         Ok(())
     }
 
-    /// Sends `message` to `to` under the message id `id`.
-    pub async fn send(
-        &self,
-        to: whatsapp_rust::Jid,
-        message: whatsapp_rust::waproto::whatsapp::Message,
-        id: &str,
-    ) -> Result<(), RuntimeError> {
-        self.send_with_timer(to, message, id, 0).await
-    }
-
     /// Sends `message` under the id `id`, disappearing after `timer` seconds when not 0 (the
     /// chat's timer, as a phone applies it).
     pub async fn send_with_timer(
         &self,
         to: whatsapp_rust::Jid,
-        message: whatsapp_rust::waproto::whatsapp::Message,
+        message: crate::convert::Built,
         id: &str,
         timer: u32,
     ) -> Result<(), RuntimeError> {
+        let message = message.into_inner();
         let mut options = whatsapp_rust::send::SendOptions::default().with_message_id(id);
         if timer > 0 {
             options = options.with_ephemeral_expiration(timer);
@@ -358,10 +347,7 @@ impl LiveDevice {
     }
 }
 
-fn jid_parts(jid: &whatsapp_rust::Jid) -> (String, String) {
-    (format!("{}@s.whatsapp.net", jid.user), jid.user.to_string())
-}
-
+/// One whatsapp-rust event, handled where its state lives: one line per event.
 async fn on_event(
     store: &Store,
     wa: &WaStore,
@@ -370,202 +356,30 @@ async fn on_event(
     client: &Arc<Client>,
     event: &Event,
 ) {
-    let now = time::now_millis();
+    let at = crate::connection::At {
+        store,
+        wa,
+        device,
+        state,
+        client,
+        now: time::now_millis(),
+    };
+    use crate::connection as c;
     match event {
-        Event::PairingQrCode(q) => {
-            state.send_modify(|s| s.qr = Some((q.code.clone(), now)));
-            record(
-                store,
-                device,
-                "qr.generated",
-                serde_json::json!({"timeout": q.timeout.as_secs()}),
-            )
-            .await;
-        }
-        Event::PairSuccess(p) => {
-            let (jid, phone) = jid_parts(&p.id);
-            state.send_modify(|s| {
-                s.jid = Some(jid.clone());
-                s.phone_number = Some(phone.clone());
-                s.qr = None;
-                s.pair_code = None;
-            });
-            record(
-                store,
-                device,
-                "pair.success",
-                serde_json::json!({"jid": jid, "lid": p.lid.to_string(), "platform": p.platform}),
-            )
-            .await;
-        }
-        Event::Connected(_) => {
-            let pn = client
-                .persistence_manager()
-                .get_device_snapshot()
-                .pn
-                .clone();
-            let (jid, phone) = pn.as_ref().map(jid_parts).unzip();
-            // The row (and its event) first: whoever sees the live state connected also reads
-            // it from the table.
-            let event = NewEvent::new("device.connected", &serde_json::json!({"jid": jid}));
-            if let Err(e) = store
-                .set_device_connection(
-                    &device.id,
-                    true,
-                    jid.as_deref(),
-                    phone.as_deref(),
-                    now,
-                    Some(&event),
-                )
-                .await
-            {
-                tracing::error!(device_id = %device.id, "cannot record connection: {e}");
-            }
-            state.send_modify(|s| {
-                s.connected = true;
-                s.logged_out = false;
-                s.jid = jid.clone().or(s.jid.clone());
-                s.phone_number = phone.clone().or(s.phone_number.clone());
-            });
-        }
-        Event::Disconnected(_) => {
-            state.send_modify(|s| s.connected = false);
-            let event = NewEvent::new("device.disconnected", &serde_json::json!({}));
-            if let Err(e) = store
-                .set_device_connection(&device.id, false, None, None, now, Some(&event))
-                .await
-            {
-                tracing::error!(device_id = %device.id, "cannot record disconnection: {e}");
-            }
-        }
-        Event::LoggedOut(_) => {
-            state.send_modify(|s| {
-                s.connected = false;
-                s.logged_out = true;
-            });
-            // The session is over on WhatsApp's side: its credentials are worthless now.
-            let _ = wa.wipe().await;
-            let event = NewEvent::new("device.logged_out", &serde_json::json!({}));
-            if let Err(e) = store
-                .clear_device_identity(&device.id, now, Some(&event))
-                .await
-            {
-                tracing::error!(device_id = %device.id, "cannot record logout: {e}");
-            }
-        }
-        Event::StreamReplaced(_) => {
-            // Another session took this device over: stop instead of fighting it.
-            state.send_modify(|s| s.connected = false);
-            let event = NewEvent::new("connection.stream_replaced", &serde_json::json!({}));
-            if let Err(e) = store
-                .set_device_connection(&device.id, false, None, None, now, Some(&event))
-                .await
-            {
-                tracing::error!(device_id = %device.id, "cannot record stream replacement: {e}");
-            }
-            let client = client.clone();
-            tokio::spawn(async move { client.disconnect().await });
-        }
-        Event::TemporaryBan(b) => {
-            record(
-                store,
-                device,
-                "connection.temporary_ban",
-                serde_json::json!({"code": format!("{:?}", b.code)}),
-            )
-            .await;
-        }
+        Event::PairingQrCode(q) => c::qr(&at, &q.code, q.timeout).await,
+        Event::PairSuccess(p) => c::paired(&at, p).await,
+        Event::PairError(p) => c::pair_error(&at, &p.error).await,
+        Event::Connected(_) => c::connected(&at).await,
+        Event::Disconnected(_) => c::disconnected(&at).await,
+        Event::LoggedOut(_) => c::logged_out(&at).await,
+        Event::StreamReplaced(_) => c::stream_replaced(&at).await,
+        Event::TemporaryBan(b) => c::temporary_ban(&at, format!("{:?}", b.code)).await,
         Event::ConnectFailure(f) => {
-            record(
-                store,
-                device,
-                "connection.failure",
-                serde_json::json!({"reason": format!("{:?}", f.reason), "message": f.message}),
-            )
-            .await;
+            c::failure(&at, format!("{:?}", f.reason), f.message.clone()).await
         }
-        Event::Messages(batch) => {
-            // The durability hook recorded these already, except what bypasses it: newsletter
-            // messages and placeholder recoveries (recording twice would change nothing, but
-            // costs a transaction per message).
-            use whatsapp_rust::wacore_binary::JidExt as _;
-            let bypassed: Vec<_> = batch
-                .messages
-                .iter()
-                .filter(|m| {
-                    m.info.source.chat.is_newsletter() || m.info.unavailable_request_id.is_some()
-                })
-                .cloned()
-                .collect();
-            if !bypassed.is_empty() {
-                let own = state.borrow().jid.clone();
-                if let Err(e) = crate::events::record_messages(
-                    store,
-                    Some(client),
-                    device,
-                    own.as_deref(),
-                    &bypassed,
-                    None,
-                )
-                .await
-                {
-                    tracing::error!(device_id = %device.id, "cannot record messages: {e}");
-                }
-            }
-        }
-        Event::Receipt(r) => {
-            if let Err(e) = crate::events::record_receipt(store, Some(client), device, r).await {
-                tracing::error!(device_id = %device.id, "cannot record receipt: {e}");
-            }
-        }
-        Event::PairError(p) => {
-            record(
-                store,
-                device,
-                "connection.pair_error",
-                serde_json::json!({"error": p.error}),
-            )
-            .await;
-        }
-        other => {
-            let Some((name, data)) = crate::catalog::catalogue(Some(client), other).await else {
-                return;
-            };
-            // A change to a chat or contact is written with its event, in one transaction.
-            let event = NewEvent::new(name, &data);
-            use crate::chat_state::{change_of, Change};
-            let written = match change_of(other) {
-                Some(Change::Chat(jid, c)) => {
-                    store
-                        .apply_chat_change(&device.id, &jid, c, &event, now)
-                        .await
-                }
-                Some(Change::Contact(jid, c)) => {
-                    store
-                        .apply_contact_change(&device.id, &jid, &c, &event, now)
-                        .await
-                }
-                // A history sync's messages join our records with its event.
-                None if matches!(other, Event::HistorySync(_)) => {
-                    let rows = match other {
-                        Event::HistorySync(h) => h
-                            .get()
-                            .map(|s| crate::history::history_rows(&device.id, s))
-                            .unwrap_or_default(),
-                        _ => Vec::new(),
-                    };
-                    store.record_history(&device.id, &rows, &event, now).await
-                }
-                None => {
-                    store
-                        .record_event(&device.id, &event.id, name, &event.data, now)
-                        .await
-                }
-            };
-            if let Err(e) = written {
-                tracing::error!(device_id = %device.id, event = name, "cannot record event: {e}");
-            }
-        }
+        Event::Messages(batch) => crate::events::on_messages(&at, &batch.messages).await,
+        Event::Receipt(r) => crate::events::on_receipt(&at, r).await,
+        other => crate::catalog::on_event(&at, other).await,
     }
 }
 

@@ -5,8 +5,10 @@ use crate::devices::Target;
 use crate::instances::normalize_phone;
 use crate::Services;
 use wuts_core::error::DomainResult;
+use wuts_core::events::{AppStateSyncData, Event};
 use wuts_core::{Device, DomainError, FieldError};
 use wuts_device::Jid;
+use wuts_store::events::NewEvent;
 
 /// At most this many numbers per `/contact/check`.
 pub const CHECK_MAX: usize = 500;
@@ -206,14 +208,15 @@ impl Services {
         }
         let (device, live) = self.live(at).await?;
         live.sync_app_state(&collections, full).await;
-        let data =
-            serde_json::json!({"scopes": seen, "collections": collections, "full_sync": full});
+        let event = Event::AppStateSyncComplete(AppStateSyncData {
+            scopes: seen.clone(),
+            collections: collections.iter().map(|c| c.to_string()).collect(),
+            full_sync: full,
+        });
         self.store
             .record_event(
                 &device.id,
-                &uuid::Uuid::new_v4().to_string(),
-                "app_state.sync_complete",
-                &data.to_string(),
+                &NewEvent::new(&event),
                 wuts_core::time::now_millis(),
             )
             .await?;

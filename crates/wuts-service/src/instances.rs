@@ -232,10 +232,11 @@ impl Services {
             ));
         }
         self.devices.stop(&device.id).await;
-        let event = NewEvent::new(
-            "device.disconnected",
-            &serde_json::json!({"reason": "manual"}),
-        );
+        let event = NewEvent::new(&wuts_core::events::Event::DeviceDisconnected(
+            wuts_core::events::DisconnectedData {
+                reason: Some("manual".into()),
+            },
+        ));
         self.store
             .set_device_connection(
                 &device.id,

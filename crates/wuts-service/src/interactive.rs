@@ -217,15 +217,13 @@ impl Services {
             .into(),
             ..Default::default()
         };
-        let extra = json!({"buttons": buttons.iter().map(|b| json!({"id": b.id, "display_text": b.display_text})).collect::<Vec<_>>(), "footer": footer});
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message,
+                message: message.into(),
                 kind: "buttons".into(),
                 content: Some(body),
-                extra,
             },
         )
         .await
@@ -256,15 +254,13 @@ impl Services {
             .into(),
             ..Default::default()
         };
-        let extra = json!({"selected_button_id": id, "quoted_message_id": quoted.message_id});
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message,
+                message: message.into(),
                 kind: "buttons_response".into(),
                 content: Some(label),
-                extra,
             },
         )
         .await
@@ -330,15 +326,13 @@ impl Services {
             .into(),
             ..Default::default()
         };
-        let extra = json!({"list": {"title": title, "button_text": button, "sections": sections.len(), "rows": rows}});
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message,
+                message: message.into(),
                 kind: "list".into(),
                 content: Some(body),
-                extra,
             },
         )
         .await
@@ -379,15 +373,13 @@ impl Services {
             .into(),
             ..Default::default()
         };
-        let extra = json!({"selected_row_id": row, "quoted_message_id": quoted.message_id});
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message,
+                message: message.into(),
                 kind: "list_response".into(),
                 content: Some(title),
-                extra,
             },
         )
         .await
@@ -504,17 +496,14 @@ impl Services {
             .into(),
             ..Default::default()
         };
-        let extra = json!({"template": {"footer": footer, "buttons": t.buttons.len(),
-            "header_type": t.header_type}});
         crate::messages::pause(delay).await;
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message,
+                message: message.into(),
                 kind: "template".into(),
                 content: Some(body),
-                extra,
             },
         )
         .await
@@ -584,18 +573,14 @@ impl Services {
             .into(),
             ..Default::default()
         };
-        let extra = json!({"product": {"product_id": product_id, "title": title,
-            "business_owner_jid": owner, "currency_code": p.currency_code,
-            "price_amount_1000": p.price_amount_1000}});
         crate::messages::pause(delay).await;
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message,
+                message: message.into(),
                 kind: "product".into(),
                 content: Some(title),
-                extra,
             },
         )
         .await
@@ -687,17 +672,14 @@ impl Services {
             .into(),
             ..Default::default()
         };
-        let extra = json!({"catalog": {"title": title, "business_owner_jid": owner,
-            "sections": c.sections.len(), "products": total}});
         crate::messages::pause(delay).await;
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message,
+                message: message.into(),
                 kind: "catalog".into(),
                 content: Some(title),
-                extra,
             },
         )
         .await

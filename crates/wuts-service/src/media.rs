@@ -309,12 +309,8 @@ impl Services {
         }
         .map_err(|e| DomainError::Unavailable(e.to_string()))?;
         let upload_ms = time::now_millis() - upload_started;
-        let message = media_message(kind, &uploaded, &out);
-        let extra = serde_json::json!({"media": {"mime_type": mime, "file_length": size_bytes,
-            "file_name": out.file_name, "caption": out.caption, "seconds": out.seconds,
-            "ptt": (kind == MediaKind::Audio).then_some(r.ptt), "view_once": r.view_once,
-            "has_media": true}});
-        let reference = wuts_device::media::media_details(&message).map(|d| d.reference());
+        let message = wuts_device::convert::media::build(kind, &uploaded, &out);
+        let reference = message.media().map(|d| d.reference());
         crate::messages::pause(delay).await;
         let delivered = self
             .deliver(
@@ -325,7 +321,6 @@ impl Services {
                     message,
                     kind: field.into(),
                     content: out.caption.clone(),
-                    extra,
                 },
             )
             .await?;

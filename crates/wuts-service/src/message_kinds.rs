@@ -6,7 +6,7 @@ use crate::messages::{recipient, Delivered, Outgoing};
 use crate::Services;
 use wuts_core::error::DomainResult;
 use wuts_core::{time, Device, DomainError, FieldError};
-use wuts_device::wa;
+use wuts_device::convert;
 
 /// At most this many characters in a poll question, option, contact field or caption.
 pub const FIELD_MAX: usize = 1024;
@@ -168,21 +168,14 @@ impl Services {
         ] {
             short(f, v)?;
         }
-        let message = wa::Message {
-            location_message: wa::message::LocationMessage {
-                degrees_latitude: Some(lat),
-                degrees_longitude: Some(lng),
-                name: l.name.clone(),
-                address: l.address.clone(),
-                url: l.url.clone(),
-                comment: l.comment.clone(),
-                ..Default::default()
-            }
-            .into(),
-            ..Default::default()
-        };
-        let extra = serde_json::json!({"location": {"latitude": lat, "longitude": lng,
-            "name": l.name, "address": l.address}});
+        let message = convert::location::build(convert::location::Location {
+            latitude: lat,
+            longitude: lng,
+            name: l.name.clone(),
+            address: l.address.clone(),
+            url: l.url.clone(),
+            comment: l.comment.clone(),
+        });
         self.send_kind(
             at,
             Outgoing {
@@ -190,7 +183,6 @@ impl Services {
                 message,
                 kind: "location".into(),
                 content: l.name,
-                extra,
             },
         )
         .await
@@ -217,23 +209,16 @@ impl Services {
             ));
         }
         short("caption", &l.caption)?;
-        let message = wa::Message {
-            live_location_message: wa::message::LiveLocationMessage {
-                degrees_latitude: Some(lat),
-                degrees_longitude: Some(lng),
-                accuracy_in_meters: l.accuracy_in_meters,
-                speed_in_mps: l.speed_in_mps,
-                degrees_clockwise_from_magnetic_north: l.degrees_clockwise_from_magnetic_north,
-                caption: l.caption.clone(),
-                sequence_number: l.sequence_number,
-                time_offset: l.time_offset,
-                ..Default::default()
-            }
-            .into(),
-            ..Default::default()
-        };
-        let extra = serde_json::json!({"location": {"latitude": lat, "longitude": lng, "live": true,
-            "sequence_number": l.sequence_number}});
+        let message = convert::location::build_live(convert::location::LiveLocation {
+            latitude: lat,
+            longitude: lng,
+            accuracy_in_meters: l.accuracy_in_meters,
+            speed_in_mps: l.speed_in_mps,
+            degrees_clockwise_from_magnetic_north: l.degrees_clockwise_from_magnetic_north,
+            caption: l.caption.clone(),
+            sequence_number: l.sequence_number,
+            time_offset: l.time_offset,
+        });
         self.send_kind(
             at,
             Outgoing {
@@ -241,7 +226,6 @@ impl Services {
                 message,
                 kind: "live_location".into(),
                 content: l.caption,
-                extra,
             },
         )
         .await
@@ -275,10 +259,9 @@ impl Services {
             let name = required(&at("display_name"), &c.display_name);
             let digits = crate::instances::normalize_phone(&at("phone"), &c.phone);
             match (name, digits) {
-                (Ok(name), Ok(digits)) => built.push(wa::message::ContactMessage {
-                    display_name: Some(name),
-                    vcard: Some(vcard(c, &digits)),
-                    ..Default::default()
+                (Ok(name), Ok(digits)) => built.push(convert::contact::Card {
+                    display_name: name,
+                    vcard: vcard(c, &digits),
                 }),
                 (a, b) => {
                     for e in [a.err(), b.err()].into_iter().flatten() {
@@ -293,34 +276,12 @@ impl Services {
         if !errors.is_empty() {
             return Err(DomainError::fields(errors));
         }
-        let names: Vec<String> = built
-            .iter()
-            .filter_map(|c| c.display_name.clone())
-            .collect();
-        let (message, kind) = if built.len() == 1 {
-            let card = built.remove(0);
-            (
-                wa::Message {
-                    contact_message: card.into(),
-                    ..Default::default()
-                },
-                "contact",
-            )
+        let kind = if built.len() == 1 {
+            "contact"
         } else {
-            (
-                wa::Message {
-                    contacts_array_message: wa::message::ContactsArrayMessage {
-                        display_name: Some(format!("{} contacts", built.len())),
-                        contacts: built,
-                        ..Default::default()
-                    }
-                    .into(),
-                    ..Default::default()
-                },
-                "contacts",
-            )
+            "contacts"
         };
-        let extra = serde_json::json!({"contacts": names});
+        let message = convert::contact::build(built);
         self.send_kind(
             at,
             Outgoing {
@@ -328,7 +289,6 @@ impl Services {
                 message,
                 kind: kind.into(),
                 content: None,
-                extra,
             },
         )
         .await
@@ -363,41 +323,18 @@ impl Services {
             }
             names.push(o);
         }
-        let poll = wa::message::PollCreationMessage {
-            name: Some(question.clone()),
-            options: names
-                .iter()
-                .map(|n| wa::message::poll_creation_message::Option {
-                    option_name: Some(n.clone()),
-                    ..Default::default()
-                })
-                .collect(),
-            selectable_options_count: Some(if multiple { 0 } else { 1 }),
-            ..Default::default()
-        };
         let secret = {
             use rand::RngCore;
             let mut s = vec![0u8; 32];
             rand::rng().fill_bytes(&mut s);
             s
         };
-        let mut message = if multiple {
-            wa::Message {
-                poll_creation_message: poll.into(),
-                ..Default::default()
-            }
-        } else {
-            wa::Message {
-                poll_creation_message_v3: poll.into(),
-                ..Default::default()
-            }
-        };
-        message.message_context_info = wa::MessageContextInfo {
-            message_secret: Some(secret),
-            ..Default::default()
-        }
-        .into();
-        let extra = serde_json::json!({"poll": {"options": names, "multiple_choice": multiple}});
+        let message = convert::poll::build(convert::poll::Poll {
+            question: question.clone(),
+            options: names,
+            multiple,
+            secret,
+        });
         self.send_kind(
             at,
             Outgoing {
@@ -405,7 +342,6 @@ impl Services {
                 message,
                 kind: "poll".into(),
                 content: Some(question),
-                extra,
             },
         )
         .await
@@ -447,14 +383,13 @@ impl Services {
                 "the author of the message is required in a group",
             ));
         }
-        let key = wa::MessageKey {
-            remote_jid: Some(to.clone()),
-            from_me: Some(from_me),
-            id: Some(target.clone()),
+        let message = convert::reaction::build(convert::reaction::Reaction {
+            chat: to.clone(),
+            message_id: target.clone(),
+            from_me,
             participant,
-        };
-        let message = wuts_device::reaction_message(key, reaction);
-        let extra = serde_json::json!({"original_message_id": target, "reaction": reaction});
+            emoji: reaction.to_string(),
+        });
         self.send_kind(
             at,
             Outgoing {
@@ -462,7 +397,6 @@ impl Services {
                 message,
                 kind: "reaction".into(),
                 content: Some(reaction.to_string()),
-                extra,
             },
         )
         .await

@@ -5,7 +5,10 @@ use crate::instances::normalize_phone;
 use crate::Services;
 use std::time::Duration;
 use wuts_core::error::DomainResult;
+use wuts_core::events::{Event, MessageData};
 use wuts_core::{time, Device, DomainError, FieldError};
+use wuts_device::convert;
+use wuts_store::events::NewEvent;
 use wuts_store::messages::MessageRow;
 
 pub const TEXT_MAX: usize = 4096;
@@ -154,14 +157,9 @@ impl Services {
 
         // The quoted message: what the caller said, completed from our records.
         let mut quoted_found = false;
-        let context = if mentions.is_empty() && req.quoted.is_none() {
-            None
-        } else {
-            let mut ctx = wuts_device::wa::ContextInfo {
-                mentioned_jid: mentions.clone(),
-                ..Default::default()
-            };
-            if let Some(q) = &req.quoted {
+        let quote = match &req.quoted {
+            None => None,
+            Some(q) => {
                 let known = self.store.message(&device.id, &q.id).await?;
                 quoted_found = known.is_some();
                 let from_me = known.as_ref().map_or(q.from_me, |m| m.from_me);
@@ -177,40 +175,22 @@ impl Services {
                         .and_then(|m| m.sender_jid.clone())
                         .or_else(|| (!is_group).then(|| to.clone()))
                 };
-                ctx.stanza_id = Some(q.id.clone());
-                ctx.participant = participant;
-                ctx.quoted_message = text
-                    .map(|t| wuts_device::wa::Message {
-                        conversation: Some(t),
-                        ..Default::default()
-                    })
-                    .into();
+                Some(convert::text::Quote {
+                    id: q.id.clone(),
+                    participant,
+                    text,
+                })
             }
-            Some(ctx)
         };
-        let message = match context {
-            None => wuts_device::wa::Message {
-                conversation: Some(req.text.clone()),
-                ..Default::default()
-            },
-            Some(ctx) => wuts_device::wa::Message {
-                extended_text_message: wuts_device::wa::message::ExtendedTextMessage {
-                    text: Some(req.text.clone()),
-                    context_info: ctx.into(),
-                    ..Default::default()
-                }
-                .into(),
-                ..Default::default()
-            },
-        };
+        let message = convert::text::build(convert::text::Text {
+            text: req.text.clone(),
+            quote,
+            mentions: mentions.clone(),
+        });
 
         pause(delay).await;
         let presence_sent = typing > 0.0 && live.typing(&chat, typing).await;
 
-        let extra = serde_json::json!({
-            "quoted_message_id": req.quoted.as_ref().map(|q| q.id.clone()),
-            "mentions": mentions,
-        });
         let out = self
             .deliver(
                 &device,
@@ -220,7 +200,6 @@ impl Services {
                     message,
                     kind: "text".into(),
                     content: Some(req.text.clone()),
-                    extra,
                 },
             )
             .await?;
@@ -278,7 +257,7 @@ impl Services {
             device_id: device.id.clone(),
             message_id: message_id.clone(),
             chat_jid: out.to.clone(),
-            payload: wuts_device::encode_message(&out.message),
+            payload: out.message.encode(),
             timer: i64::from(timer),
             queued_at: row.sent_at,
             message_type: out.kind.clone(),
@@ -316,6 +295,9 @@ impl Services {
         let to = out.to.as_str();
         let chat = jid("number", to)?;
         let is_group = to.ends_with("@g.us");
+        // The event reads the message as a received one is read: one shape both ways.
+        let (quoted_message_id, mentions) = out.message.reply_context();
+        let kind = out.message.read().fields;
         self.pacer.turn(&device.id).await;
         if let Err(e) = live
             .send_with_timer(chat.clone(), out.message, &message_id, timer)
@@ -338,29 +320,36 @@ impl Services {
             live.identities_of(&chat).await
         };
         let sent_at = time::now_millis();
-        let mut data = serde_json::json!({
-            "message_id": message_id,
-            "from": live.state().jid,
-            "to": recipient_pn.clone().or(recipient_lid.clone()).unwrap_or(to.to_string()),
-            "to_pn": recipient_pn,
-            "to_lid": recipient_lid,
-            "chat_jid": to,
-            "is_group": is_group,
-            "content": out.content,
-            "message_type": out.kind,
-            "timestamp": time::rfc3339(sent_at),
-            "is_from_me": true,
-            "ephemeral_expiration": (timer > 0).then_some(timer),
-        });
-        if let (Some(d), serde_json::Value::Object(x)) = (data.as_object_mut(), out.extra) {
-            d.extend(x);
-        }
+        let data = MessageData {
+            message_id: message_id.clone(),
+            from: live.state().jid.clone(),
+            from_pn: live.state().jid.clone(),
+            from_lid: None,
+            to: Some(
+                recipient_pn
+                    .clone()
+                    .or(recipient_lid.clone())
+                    .unwrap_or(to.to_string()),
+            ),
+            to_pn: recipient_pn.clone(),
+            to_lid: recipient_lid.clone(),
+            chat_jid: to.to_string(),
+            is_group,
+            is_from_me: true,
+            message_type: out.kind.clone(),
+            content: out.content.clone(),
+            timestamp: time::rfc3339(sent_at),
+            push_name: None,
+            ephemeral_expiration: (timer > 0).then_some(timer),
+            quoted_message_id,
+            mentions,
+            from_queue: (!caller_waits).then_some(true),
+            kind,
+        };
         self.store
             .record_event(
                 &device.id,
-                &uuid::Uuid::new_v4().to_string(),
-                "message.sent",
-                &data.to_string(),
+                &NewEvent::new(&Event::MessageSent(data)),
                 sent_at,
             )
             .await?;
@@ -378,13 +367,11 @@ impl Services {
 pub(crate) struct Outgoing {
     /// The recipient's JID (as [`recipient`] answers it).
     pub to: String,
-    pub message: wuts_device::wa::Message,
+    pub message: convert::Built,
     /// `message_type` of the row and the event (`text`, `image`, `poll`, ...).
     pub kind: String,
     /// The text a reader sees for it (row and event `content`).
     pub content: Option<String>,
-    /// More fields of the `message.sent` event.
-    pub extra: serde_json::Value,
 }
 
 /// An outgoing message in the outbox: its id and disappearing timer, and whether a caller is

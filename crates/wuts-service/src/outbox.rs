@@ -4,7 +4,6 @@
 use crate::devices::Target;
 use crate::messages::{Outgoing, Pending};
 use crate::Services;
-use serde_json::json;
 use std::time::Duration;
 use wuts_core::error::DomainResult;
 use wuts_core::{time, DomainError};
@@ -67,7 +66,7 @@ impl Services {
                 continue;
             }
             let now = time::now_millis();
-            let decoded = wuts_device::decode_message(&q.payload);
+            let decoded = wuts_device::convert::Built::decode(&q.payload);
             let (Some(message), true) = (decoded, now - q.queued_at < QUEUE_MAX_AGE_MS) else {
                 self.store.fail_queued(device_id, &q.message_id).await?;
                 continue;
@@ -85,7 +84,6 @@ impl Services {
                     message,
                     kind: q.message_type,
                     content,
-                    extra: json!({"from_queue": true}),
                 },
                 caller_waits: false,
             };

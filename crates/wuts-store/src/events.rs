@@ -12,12 +12,17 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    /// A new event with a fresh id.
-    pub fn new(name: &'static str, data: &serde_json::Value) -> Self {
+    /// A catalogue event with a fresh id.
+    pub fn new(event: &wuts_core::events::Event) -> Self {
+        Self::with_id(uuid::Uuid::new_v4().to_string(), event)
+    }
+
+    /// A catalogue event with the given id.
+    pub fn with_id(id: String, event: &wuts_core::events::Event) -> Self {
         Self {
-            id: uuid::Uuid::new_v4().to_string(),
-            name,
-            data: data.to_string(),
+            id,
+            name: event.name(),
+            data: event.data().to_string(),
         }
     }
 }
@@ -104,13 +109,20 @@ impl Store {
     pub async fn record_event(
         &self,
         device_id: &str,
-        id: &str,
-        event: &str,
-        data: &str,
+        event: &NewEvent,
         now: i64,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        append_event(&mut tx, device_id, id, event, data, now, false).await?;
+        append_event(
+            &mut tx,
+            device_id,
+            &event.id,
+            event.name,
+            &event.data,
+            now,
+            false,
+        )
+        .await?;
         tx.commit().await?;
         self.signal_events();
         Ok(())

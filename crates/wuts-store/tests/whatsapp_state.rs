@@ -297,6 +297,11 @@ async fn sealed_and_wiped_stores_write_nothing() {
     store.close().await;
 }
 
+fn presence(id: String) -> wuts_store::events::NewEvent {
+    let event = wuts_core::events::Event::ChatPresence(Default::default());
+    wuts_store::events::NewEvent::with_id(id, &event)
+}
+
 /// Concurrent writers of one device's events (the durability hook and the event handler do
 /// this) get distinct, gap-free numbers, on both databases.
 async fn event_numbers_unique(url: &str) {
@@ -308,7 +313,7 @@ async fn event_numbers_unique(url: &str) {
         let (store, device) = (store.clone(), ids[0].clone());
         tasks.push(tokio::spawn(async move {
             store
-                .record_event(&device, &format!("e{i}"), "chat.presence", "{}", 1)
+                .record_event(&device, &presence(format!("e{i}")), 1)
                 .await
                 .unwrap();
         }));
