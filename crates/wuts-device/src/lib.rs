@@ -3,7 +3,6 @@
 //! so a device can come back on any gateway node. Requests reach a device only through the
 //! manager; a failing device never affects another.
 
-mod business;
 mod catalog;
 mod chat_state;
 mod connection;
@@ -17,7 +16,6 @@ pub mod media_http;
 
 pub use contacts::{Blocklist, ChatSetting, ChatState, Picture, UserInfo};
 pub use live::{LiveDevice, LiveState};
-pub use whatsapp_rust::waproto::whatsapp as wa;
 pub use whatsapp_rust::Jid;
 
 use std::collections::HashMap;

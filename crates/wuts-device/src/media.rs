@@ -100,7 +100,7 @@ impl MediaDetails {
     }
 }
 
-pub fn media_details(m: &wa::Message) -> Option<MediaDetails> {
+pub(crate) fn media_details(m: &wa::Message) -> Option<MediaDetails> {
     let m = unwrapped(m);
     let view_once = |v: Option<bool>| v.unwrap_or(false);
     let mut only = wa::Message::default();
@@ -218,7 +218,11 @@ macro_rules! uploaded_part {
 }
 
 /// The message for uploaded media.
-pub fn media_message(kind: MediaKind, up: &UploadResponse, o: &OutgoingMedia) -> wa::Message {
+pub(crate) fn media_message(
+    kind: MediaKind,
+    up: &UploadResponse,
+    o: &OutgoingMedia,
+) -> wa::Message {
     use wa::message::{AudioMessage, DocumentMessage, ImageMessage, StickerMessage, VideoMessage};
     let context: whatsapp_rust::buffa::MessageField<wa::ContextInfo> = (!o.mentions.is_empty())
         .then(|| wa::ContextInfo {

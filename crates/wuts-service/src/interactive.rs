@@ -1,19 +1,15 @@
 //! Business and interactive messages: quick-reply buttons and the reply to them, single-select
 //! lists and the reply to them, hydrated templates, product cards and catalogue lists.
 
-// Protobuf literals keep `..Default::default()` so new schema fields need no edit here.
-#![allow(clippy::needless_update)]
-
 use crate::devices::Target;
 use crate::fields::{optional, required};
 use crate::message_kinds::{SentKind, FIELD_MAX};
 use crate::messages::recipient;
 use crate::messages::Outgoing;
 use crate::Services;
-use serde_json::json;
 use wuts_core::error::DomainResult;
 use wuts_core::DomainError;
-use wuts_device::wa;
+use wuts_device::convert::business;
 
 /// At most this many buttons (buttons messages and templates).
 pub const BUTTONS_MAX: usize = 3;
@@ -135,8 +131,8 @@ pub struct Catalog {
     pub thumbnail: Option<String>,
 }
 
-/// The reply context of a response message.
-fn quoted_context(q: &QuotedRef) -> DomainResult<wa::ContextInfo> {
+/// The message a response answers, checked.
+fn quoted(q: &QuotedRef) -> DomainResult<business::Quoted> {
     let id = required("quoted.message_id", &q.message_id, 128)?;
     let participant = q.participant.trim();
     if participant.is_empty() {
@@ -145,19 +141,10 @@ fn quoted_context(q: &QuotedRef) -> DomainResult<wa::ContextInfo> {
             "invalid quoted participant JID: empty input",
         ));
     }
-    let participant = recipient("quoted.participant", participant)?;
-    Ok(wa::ContextInfo {
-        stanza_id: Some(id),
-        participant: Some(participant),
-        quoted_message: q
-            .body
-            .clone()
-            .map(|b| wa::Message {
-                conversation: Some(b),
-                ..Default::default()
-            })
-            .into(),
-        ..Default::default()
+    Ok(business::Quoted {
+        message_id: id,
+        participant: recipient("quoted.participant", participant)?,
+        body: q.body.clone(),
     })
 }
 
@@ -171,7 +158,6 @@ impl Services {
         footer: &Option<String>,
         buttons: &[Button],
     ) -> DomainResult<SentKind> {
-        use wa::message::interactive_message as im;
         let to = recipient("to", to)?;
         let body = required("message", message, FIELD_MAX)?;
         let footer = optional("footer", footer, 60)?;
@@ -185,43 +171,18 @@ impl Services {
         for (i, b) in buttons.iter().enumerate() {
             let id = required(&format!("buttons[{i}].id"), &b.id, 256)?;
             let label = required(&format!("buttons[{i}].display_text"), &b.display_text, 20)?;
-            native.push(im::native_flow_message::NativeFlowButton {
-                name: Some("quick_reply".into()),
-                button_params_json: Some(json!({"display_text": label, "id": id}).to_string()),
-                ..Default::default()
-            });
+            native.push((id, label));
         }
-        let message = wa::Message {
-            interactive_message: wa::message::InteractiveMessage {
-                body: im::Body {
-                    text: Some(body.clone()),
-                    ..Default::default()
-                }
-                .into(),
-                footer: footer
-                    .clone()
-                    .map(|f| im::Footer {
-                        text: Some(f),
-                        ..Default::default()
-                    })
-                    .into(),
-                interactive_message: Some(im::InteractiveMessage::NativeFlowMessage(Box::new(
-                    im::NativeFlowMessage {
-                        buttons: native,
-                        message_version: Some(1),
-                        ..Default::default()
-                    },
-                ))),
-                ..Default::default()
-            }
-            .into(),
-            ..Default::default()
-        };
+        let message = business::buttons(business::Buttons {
+            body: body.clone(),
+            footer,
+            buttons: native,
+        });
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message: message.into(),
+                message,
                 kind: "buttons".into(),
                 content: Some(body),
             },
@@ -236,29 +197,17 @@ impl Services {
         to: &str,
         selected_id: &str,
         selected_text: &str,
-        quoted: &QuotedRef,
+        quoted_ref: &QuotedRef,
     ) -> DomainResult<SentKind> {
-        use wa::message::buttons_response_message as br;
         let to = recipient("to", to)?;
         let id = required("selected_button_id", selected_id, 256)?;
         let label = required("selected_display_text", selected_text, FIELD_MAX)?;
-        let context = quoted_context(quoted)?;
-        let message = wa::Message {
-            buttons_response_message: wa::message::ButtonsResponseMessage {
-                selected_button_id: Some(id.clone()),
-                r#type: Some(br::Type::DISPLAY_TEXT),
-                response: Some(br::Response::SelectedDisplayText(label.clone())),
-                context_info: context.into(),
-                ..Default::default()
-            }
-            .into(),
-            ..Default::default()
-        };
+        let message = business::buttons_response(id, label.clone(), quoted(quoted_ref)?);
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message: message.into(),
+                message,
                 kind: "buttons_response".into(),
                 content: Some(label),
             },
@@ -276,7 +225,6 @@ impl Services {
             button_text,
             sections,
         } = menu;
-        use wa::message::list_message as lm;
         let to = recipient("to", to)?;
         let title = required("title", title, 60)?;
         let body = required("body", body, FIELD_MAX)?;
@@ -297,40 +245,32 @@ impl Services {
         }
         let mut built = Vec::new();
         for (i, s) in sections.iter().enumerate() {
-            let mut section_rows = Vec::new();
+            let mut rows = Vec::new();
             for (j, r) in s.rows.iter().enumerate() {
                 let f = format!("sections[{i}].rows[{j}]");
-                section_rows.push(lm::Row {
-                    row_id: Some(required(&format!("{f}.id"), &r.id, 200)?),
-                    title: Some(required(&format!("{f}.title"), &r.title, 24)?),
+                rows.push(business::ListRow {
+                    id: required(&format!("{f}.id"), &r.id, 200)?,
+                    title: required(&format!("{f}.title"), &r.title, 24)?,
                     description: optional(&format!("{f}.description"), &r.description, 72)?,
-                    ..Default::default()
                 });
             }
-            built.push(lm::Section {
+            built.push(business::ListSection {
                 title: optional(&format!("sections[{i}].title"), &Some(s.title.clone()), 24)?,
-                rows: section_rows,
-                ..Default::default()
+                rows,
             });
         }
-        let message = wa::Message {
-            list_message: wa::message::ListMessage {
-                title: Some(title.clone()),
-                description: Some(body.clone()),
-                button_text: Some(button.clone()),
-                footer_text: footer.clone(),
-                list_type: Some(lm::ListType::SINGLE_SELECT),
-                sections: built,
-                ..Default::default()
-            }
-            .into(),
-            ..Default::default()
-        };
+        let message = business::list(business::List {
+            title,
+            body: body.clone(),
+            footer,
+            button_text: button,
+            sections: built,
+        });
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message: message.into(),
+                message,
                 kind: "list".into(),
                 content: Some(body),
             },
@@ -349,35 +289,18 @@ impl Services {
             selected_row_id,
             title,
             description,
-            quoted,
+            quoted: quoted_ref,
         } = reply;
-        use wa::message::list_response_message as lr;
         let to = recipient("to", to)?;
         let row = required("selected_row_id", selected_row_id, 200)?;
         let title = required("title", title, FIELD_MAX)?;
         let description = optional("description", description, FIELD_MAX)?;
-        let context = quoted_context(quoted)?;
-        let message = wa::Message {
-            list_response_message: wa::message::ListResponseMessage {
-                title: Some(title.clone()),
-                description,
-                list_type: Some(lr::ListType::SINGLE_SELECT),
-                single_select_reply: lr::SingleSelectReply {
-                    selected_row_id: Some(row.clone()),
-                    ..Default::default()
-                }
-                .into(),
-                context_info: context.into(),
-                ..Default::default()
-            }
-            .into(),
-            ..Default::default()
-        };
+        let message = business::list_response(row, title.clone(), description, quoted(quoted_ref)?);
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message: message.into(),
+                message,
                 kind: "list_response".into(),
                 content: Some(title),
             },
@@ -392,8 +315,6 @@ impl Services {
         to: &str,
         t: &Template,
     ) -> DomainResult<SentKind> {
-        use wa::hydrated_template_button as hb;
-        use wa::message::template_message as tm;
         let to = recipient("number", to)?;
         let body = required("body", &t.body, FIELD_MAX)?;
         let delay = crate::messages::seconds("delay", t.delay)?;
@@ -407,19 +328,12 @@ impl Services {
         let mut buttons = Vec::new();
         for (i, b) in t.buttons.iter().enumerate() {
             let f = format!("buttons[{i}]");
-            let label = required(&format!("{f}.text"), &b.text, 25)?;
-            let button = match b.kind.as_str() {
-                "quick_reply" => {
-                    hb::HydratedButton::QuickReplyButton(Box::new(hb::HydratedQuickReplyButton {
-                        display_text: Some(label),
-                        id: Some(required(
-                            &format!("{f}.id"),
-                            b.id.as_deref().unwrap_or(""),
-                            256,
-                        )?),
-                        ..Default::default()
-                    }))
-                }
+            let text = required(&format!("{f}.text"), &b.text, 25)?;
+            buttons.push(match b.kind.as_str() {
+                "quick_reply" => business::TemplateButton::QuickReply {
+                    text,
+                    id: required(&format!("{f}.id"), b.id.as_deref().unwrap_or(""), 256)?,
+                },
                 "url" => {
                     let url = required(&format!("{f}.url"), b.url.as_deref().unwrap_or(""), 2000)?;
                     if !(url.starts_with("https://") || url.starts_with("http://")) {
@@ -428,80 +342,55 @@ impl Services {
                             "must be an http(s) URL",
                         ));
                     }
-                    hb::HydratedButton::UrlButton(Box::new(hb::HydratedURLButton {
-                        display_text: Some(label),
-                        url: Some(url),
-                        ..Default::default()
-                    }))
+                    business::TemplateButton::Url { text, url }
                 }
-                "call" => {
-                    let phone = required(
+                "call" => business::TemplateButton::Call {
+                    text,
+                    phone_number: required(
                         &format!("{f}.phone_number"),
                         b.phone_number.as_deref().unwrap_or(""),
                         20,
-                    )?;
-                    hb::HydratedButton::CallButton(Box::new(hb::HydratedCallButton {
-                        display_text: Some(label),
-                        phone_number: Some(phone),
-                        ..Default::default()
-                    }))
-                }
+                    )?,
+                },
                 _ => {
                     return Err(DomainError::field(
                         &format!("{f}.type"),
                         "must be quick_reply, url or call",
                     ))
                 }
-            };
-            buttons.push(wa::HydratedTemplateButton {
-                index: Some(i as u32),
-                hydrated_button: Some(button),
-                ..Default::default()
             });
         }
         let device = self.device(at).await?;
-        let title = match t.header_type.as_deref() {
+        let header = match t.header_type.as_deref() {
             None | Some("") => None,
-            Some("text") => Some(tm::hydrated_four_row_template::Title::HydratedTitleText(
-                required("header.text", t.header_text.as_deref().unwrap_or(""), 60)?,
+            Some("text") => Some(business::TemplateHeader::Text(required(
+                "header.text",
+                t.header_text.as_deref().unwrap_or(""),
+                60,
+            )?)),
+            Some("image") => Some(business::TemplateHeader::Image(
+                self.image_part(
+                    &device,
+                    "header.image",
+                    t.header_image.as_deref(),
+                    t.header_image_url.as_deref(),
+                )
+                .await?,
             )),
-            Some("image") => {
-                let image = self
-                    .image_part(
-                        &device,
-                        "header.image",
-                        t.header_image.as_deref(),
-                        t.header_image_url.as_deref(),
-                    )
-                    .await?;
-                Some(tm::hydrated_four_row_template::Title::ImageMessage(
-                    Box::new(image),
-                ))
-            }
             Some(_) => return Err(DomainError::field("header.type", "must be text or image")),
         };
-        let hydrated = tm::HydratedFourRowTemplate {
-            hydrated_content_text: Some(body.clone()),
-            hydrated_footer_text: footer.clone(),
-            hydrated_buttons: buttons,
-            title,
-            ..Default::default()
-        };
-        let message = wa::Message {
-            template_message: wa::message::TemplateMessage {
-                hydrated_template: hydrated.clone().into(),
-                format: Some(tm::Format::HydratedFourRowTemplate(Box::new(hydrated))),
-                ..Default::default()
-            }
-            .into(),
-            ..Default::default()
-        };
+        let message = business::template(business::Template {
+            body: body.clone(),
+            footer,
+            header,
+            buttons,
+        });
         crate::messages::pause(delay).await;
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message: message.into(),
+                message,
                 kind: "template".into(),
                 content: Some(body),
             },
@@ -549,36 +438,27 @@ impl Services {
         } else {
             None
         };
-        let message = wa::Message {
-            product_message: wa::message::ProductMessage {
-                product: wa::message::product_message::ProductSnapshot {
-                    product_image: image.into(),
-                    product_id: Some(product_id.clone()),
-                    title: Some(title.clone()),
-                    description,
-                    currency_code: p.currency_code.clone(),
-                    price_amount1000: p.price_amount_1000,
-                    sale_price_amount1000: p.sale_price_amount_1000,
-                    retailer_id: p.retailer_id.clone(),
-                    url: p.url.clone(),
-                    product_image_count: p.image_count,
-                    ..Default::default()
-                }
-                .into(),
-                business_owner_jid: Some(owner.clone()),
-                body,
-                footer,
-                ..Default::default()
-            }
-            .into(),
-            ..Default::default()
-        };
+        let message = business::product(business::Product {
+            business_owner_jid: owner,
+            product_id,
+            title: title.clone(),
+            description,
+            currency_code: p.currency_code.clone(),
+            price_amount_1000: p.price_amount_1000,
+            sale_price_amount_1000: p.sale_price_amount_1000,
+            retailer_id: p.retailer_id.clone(),
+            url: p.url.clone(),
+            image,
+            image_count: p.image_count,
+            body,
+            footer,
+        });
         crate::messages::pause(delay).await;
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message: message.into(),
+                message,
                 kind: "product".into(),
                 content: Some(title),
             },
@@ -588,7 +468,6 @@ impl Services {
 
     /// A multi-section product list from a business catalogue.
     pub async fn send_catalog(&self, at: &Target, to: &str, c: &Catalog) -> DomainResult<SentKind> {
-        use wa::message::list_message as lm;
         let to = recipient("number", to)?;
         let delay = crate::messages::seconds("delay", c.delay)?;
         let owner = recipient("business_owner_jid", &c.business_owner_jid)?;
@@ -614,20 +493,16 @@ impl Services {
             total += ids.len();
             let mut products = Vec::new();
             for (j, id) in ids.iter().enumerate() {
-                products.push(lm::Product {
-                    product_id: Some(required(
-                        &format!("sections[{i}].product_ids[{j}]"),
-                        id,
-                        128,
-                    )?),
-                    ..Default::default()
-                });
+                products.push(required(
+                    &format!("sections[{i}].product_ids[{j}]"),
+                    id,
+                    128,
+                )?);
             }
-            sections.push(lm::ProductSection {
-                title: Some(required(&format!("sections[{i}].title"), name, 24)?),
+            sections.push((
+                required(&format!("sections[{i}].title"), name, 24)?,
                 products,
-                ..Default::default()
-            });
+            ));
         }
         if total > CATALOG_PRODUCTS_MAX {
             return Err(DomainError::field(
@@ -648,36 +523,22 @@ impl Services {
             .header_product_id
             .clone()
             .or_else(|| c.sections[0].1.first().cloned());
-        let message = wa::Message {
-            list_message: wa::message::ListMessage {
-                title: Some(title.clone()),
-                description: description.clone(),
-                button_text: Some(button),
-                footer_text: footer,
-                list_type: Some(lm::ListType::PRODUCT_LIST),
-                product_list_info: lm::ProductListInfo {
-                    product_sections: sections,
-                    header_image: lm::ProductListHeaderImage {
-                        product_id: header_product,
-                        jpeg_thumbnail: thumbnail,
-                        ..Default::default()
-                    }
-                    .into(),
-                    business_owner_jid: Some(owner.clone()),
-                    ..Default::default()
-                }
-                .into(),
-                ..Default::default()
-            }
-            .into(),
-            ..Default::default()
-        };
+        let message = business::catalog(business::Catalog {
+            business_owner_jid: owner,
+            title: title.clone(),
+            description,
+            footer,
+            button_text: button,
+            sections,
+            header_product_id: header_product,
+            thumbnail,
+        });
         crate::messages::pause(delay).await;
         self.send_kind(
             at,
             Outgoing {
                 to: to.to_string(),
-                message: message.into(),
+                message,
                 kind: "catalog".into(),
                 content: Some(title),
             },

@@ -10,7 +10,7 @@ use crate::Services;
 use wuts_core::error::DomainResult;
 use wuts_core::{time, DomainError, Principal};
 pub use wuts_device::media::MediaKind;
-use wuts_device::media::{media_message, OutgoingMedia};
+use wuts_device::media::OutgoingMedia;
 
 /// Stickers WhatsApp accepts: WebP, at most 500 KB.
 pub const STICKER_MAX: u64 = 500 * 1024;
@@ -367,7 +367,7 @@ impl Services {
         field: &str,
         data: Option<&str>,
         url: Option<&str>,
-    ) -> DomainResult<wuts_device::wa::message::ImageMessage> {
+    ) -> DomainResult<wuts_device::convert::business::ImagePart> {
         let source = one_source(field, data, url)?;
         let fetched = self.fetch_media(MediaKind::Image, field, source).await?;
         let bytes = fetched
@@ -396,8 +396,7 @@ impl Services {
             .upload_media(bytes, MediaKind::Image)
             .await
             .map_err(|e| DomainError::Unavailable(e.to_string()))?;
-        let message = media_message(MediaKind::Image, &uploaded, &out);
-        Ok(message.image_message.into_option().unwrap_or_default())
+        Ok(wuts_device::convert::media::image_part(&uploaded, &out))
     }
 
     /// The media of message `message_id`, received or sent by any device of the caller's tenant

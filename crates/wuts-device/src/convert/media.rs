@@ -24,3 +24,12 @@ pub fn read(m: &wa::Message) -> Option<Kind> {
     }
     Some(k)
 }
+
+/// An uploaded image as the image of a template header or a product card.
+pub fn image_part(
+    upload: &whatsapp_rust::upload::UploadResponse,
+    out: &OutgoingMedia,
+) -> super::business::ImagePart {
+    let m = crate::media::media_message(MediaKind::Image, upload, out);
+    super::business::ImagePart(Box::new(m.image_message.into_option().unwrap_or_default()))
+}

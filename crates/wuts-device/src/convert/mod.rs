@@ -53,14 +53,6 @@ impl Built {
     }
 }
 
-/// A message built outside `convert`: the business kinds, whose builders are still in the
-/// service's business use cases (`wuts-service/src/interactive.rs`).
-impl From<wa::Message> for Built {
-    fn from(m: wa::Message) -> Self {
-        Built(m)
-    }
-}
-
 /// What a message holds, as its event reports it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Kind {
