@@ -244,15 +244,32 @@ pub struct Inner {
     pub phone_inbox: Option<tokio::sync::mpsc::UnboundedSender<(String, Node)>>,
 }
 
-/// A group: its subject, members (phones) and disappearing timer.
+/// A group: its subject, members (phones) with their roles, and disappearing timer.
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {
     pub jid: String,
     pub subject: String,
     pub creator: String,
     pub participants: Vec<String>,
+    /// Members who are admins (the creator is the super admin).
+    pub admins: Vec<String>,
+    /// Unix seconds.
+    pub created_at: u64,
     /// Seconds; 0 off.
     pub ephemeral: u32,
+}
+
+impl Group {
+    /// `superadmin`, `admin` or none, as `<participant type>` says.
+    pub fn role(&self, phone: &str) -> Option<&'static str> {
+        if phone == self.creator {
+            Some("superadmin")
+        } else if self.admins.iter().any(|a| a == phone) {
+            Some("admin")
+        } else {
+            None
+        }
+    }
 }
 
 impl Inner {
@@ -313,6 +330,10 @@ impl Inner {
                 subject: subject.to_string(),
                 creator: creator.to_string(),
                 participants: members,
+                admins: vec![creator.to_string()],
+                created_at: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs()),
                 ephemeral: 0,
             },
         );

@@ -1,14 +1,153 @@
-//! `xmlns="w:g2"`: the group operations the simulator knows so far (the disappearing timer),
-//! announced to the members' devices as `w:gp2` notifications.
+//! `xmlns="w:g2"`: groups. Group-wide requests (`to="@g.us"`): create, the groups a user is in.
+//! Per-group requests (`to=<id>@g.us`): the group's info (the query every group send makes
+//! first) and the disappearing timer. Changes reach the members' devices as `w:gp2`
+//! notifications with the author.
 
 use super::keys::split_jid;
 use super::{attr, iq_error, iq_result};
-use crate::state::Sim;
+use crate::state::{Group, Inner, Sim};
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::Node;
 
+/// The group as `<group>` describes it in answers and notifications.
+pub fn group_node(inner: &Inner, g: &Group) -> Node {
+    let id = g.jid.trim_end_matches("@g.us").to_string();
+    let creator = format!("{}@s.whatsapp.net", g.creator);
+    let participants: Vec<Node> = g
+        .participants
+        .iter()
+        .map(|p| {
+            let mut b = NodeBuilder::new("participant").attr("jid", format!("{p}@s.whatsapp.net"));
+            if let Some(a) = inner.accounts.get(p) {
+                b = b.attr("lid", a.lid_jid());
+            }
+            if let Some(role) = g.role(p) {
+                b = b.attr("type", role);
+            }
+            b.build()
+        })
+        .collect();
+    let mut children = participants;
+    if g.ephemeral > 0 {
+        children.push(
+            NodeBuilder::new("ephemeral")
+                .attr("expiration", g.ephemeral.to_string())
+                .build(),
+        );
+    }
+    NodeBuilder::new("group")
+        .attr("id", id)
+        .attr("subject", g.subject.clone())
+        .attr("s_t", g.created_at.to_string())
+        .attr("s_o", creator.clone())
+        .attr("creator", creator)
+        .attr("creation", g.created_at.to_string())
+        .attr("size", g.participants.len().to_string())
+        .attr("addressing_mode", "pn")
+        .children(children)
+        .build()
+}
+
+/// A `w:gp2` notification of `change` by `author` to every member device but the acting one
+/// (`except`).
+pub fn notify_members(
+    inner: &mut Inner,
+    g: &Group,
+    author: &str,
+    change: Node,
+    except: Option<(&str, u16)>,
+) {
+    let id = g.jid.trim_end_matches("@g.us").to_string();
+    let author_jid = format!("{author}@s.whatsapp.net");
+    let note = NodeBuilder::new("notification")
+        .attr("from", g.jid.clone())
+        .attr("type", "w:gp2")
+        .attr(
+            "id",
+            format!("gp2-{id}-{}-{}", super::now_secs(), rand_suffix()),
+        )
+        .attr("participant", author_jid)
+        .attr("t", super::now_secs().to_string())
+        .children([change])
+        .build();
+    for member in &g.participants {
+        let devices: Vec<u16> = inner
+            .accounts
+            .get(member)
+            .map(|a| a.devices.keys().copied().collect())
+            .unwrap_or_default();
+        for d in devices {
+            if except != Some((member.as_str(), d)) {
+                super::messages::deliver(inner, member, d, note.clone());
+            }
+        }
+    }
+}
+
+fn rand_suffix() -> u32 {
+    rand::random::<u32>()
+}
+
+/// The phone behind a participant JID (phone number or LID).
+fn phone_of_jid(inner: &Inner, jid: &str) -> Option<String> {
+    let (user, _) = split_jid(jid)?;
+    if jid.ends_with("@lid") {
+        inner.lid_to_phone.get(&user).cloned()
+    } else {
+        Some(user)
+    }
+}
+
+/// `<create subject><participant jid/>…</create>` to `@g.us`: a new group with the creator as
+/// super admin, announced to every member device as `<create type="new">`.
+fn create(sim: &Sim, phone: &str, device: u16, iq: &Node, c: &Node) -> Node {
+    let Some(subject) = attr(c, "subject").filter(|s| !s.trim().is_empty()) else {
+        return iq_error(iq, 400, "bad-request");
+    };
+    let mut inner = sim.lock();
+    let members: Vec<String> = c
+        .get_children_by_tag("participant")
+        .filter_map(|p| attr(p, "jid"))
+        .filter_map(|j| phone_of_jid(&inner, &j))
+        .collect();
+    let jid = inner.create_group(phone, &subject, &members);
+    let id = jid.trim_end_matches("@g.us").to_string();
+    let Some(group) = inner.groups.get(&id).cloned() else {
+        return iq_error(iq, 500, "internal-server-error");
+    };
+    let node = group_node(&inner, &group);
+    let change = NodeBuilder::new("create")
+        .attr("type", "new")
+        .children([node.clone()])
+        .build();
+    notify_members(&mut inner, &group, phone, change, Some((phone, device)));
+    iq_result(iq, vec![node])
+}
+
+/// `<participating>` to `@g.us`: the groups the user is in.
+fn participating(sim: &Sim, phone: &str, iq: &Node) -> Node {
+    let inner = sim.lock();
+    let groups: Vec<Node> = inner
+        .groups
+        .values()
+        .filter(|g| g.participants.iter().any(|p| p == phone))
+        .map(|g| group_node(&inner, g))
+        .collect();
+    let list = NodeBuilder::new("groups").children(groups).build();
+    iq_result(iq, vec![list])
+}
+
 pub fn handle(sim: &Sim, phone: &str, device: u16, iq: &Node, kind: &str) -> Node {
-    let Some((group_id, _)) = attr(iq, "to").and_then(|t| split_jid(&t)) else {
+    let to = attr(iq, "to").unwrap_or_default();
+    if to == "@g.us" || to == "g.us" {
+        let first = iq.children().and_then(|c| c.first().cloned());
+        return match (kind, first) {
+            ("set", Some(c)) if c.tag == "create" => create(sim, phone, device, iq, &c),
+            ("get", Some(c)) if c.tag == "participating" => participating(sim, phone, iq),
+            _ => iq_error(iq, 501, "feature-not-implemented"),
+        };
+    }
+    let Some((group_id, _)) = split_jid(&to) else {
         return iq_error(iq, 400, "bad-request");
     };
     let mut inner = sim.lock();
@@ -17,6 +156,9 @@ pub fn handle(sim: &Sim, phone: &str, device: u16, iq: &Node, kind: &str) -> Nod
     };
     if !group.participants.iter().any(|p| p == phone) {
         return iq_error(iq, 403, "forbidden");
+    }
+    if kind == "get" && iq.get_optional_child("query").is_some() {
+        return iq_result(iq, vec![group_node(&inner, &group)]);
     }
     if kind != "set" {
         return iq_error(iq, 501, "feature-not-implemented");
@@ -34,11 +176,6 @@ pub fn handle(sim: &Sim, phone: &str, device: u16, iq: &Node, kind: &str) -> Nod
     if let Some(g) = inner.groups.get_mut(&group_id) {
         g.ephemeral = expiration;
     }
-    let author = inner
-        .accounts
-        .get(phone)
-        .map(|a| a.jid())
-        .unwrap_or_default();
     let change = if expiration == 0 {
         NodeBuilder::new("not_ephemeral").build()
     } else {
@@ -46,25 +183,7 @@ pub fn handle(sim: &Sim, phone: &str, device: u16, iq: &Node, kind: &str) -> Nod
             .attr("expiration", expiration.to_string())
             .build()
     };
-    let note = NodeBuilder::new("notification")
-        .attr("from", group.jid.clone())
-        .attr("type", "w:gp2")
-        .attr("id", format!("gp2-{group_id}-{}", super::now_secs()))
-        .attr("participant", author)
-        .attr("t", super::now_secs().to_string())
-        .children([change])
-        .build();
-    for member in &group.participants {
-        let devices: Vec<u16> = inner
-            .accounts
-            .get(member)
-            .map(|a| a.devices.keys().copied().collect())
-            .unwrap_or_default();
-        for d in devices {
-            if !(member == phone && d == device) {
-                super::messages::deliver(&mut inner, member, d, note.clone());
-            }
-        }
-    }
+    let group = inner.groups.get(&group_id).cloned().unwrap_or(group);
+    notify_members(&mut inner, &group, phone, change, Some((phone, device)));
     iq_result(iq, vec![])
 }

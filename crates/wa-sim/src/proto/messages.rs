@@ -82,6 +82,9 @@ pub fn on_message(sim: &Sim, session: &Session, msg: &Node) -> anyhow::Result<()
     let (Some(to), Some(id)) = (attr(msg, "to"), attr(msg, "id")) else {
         anyhow::bail!("message without to or id");
     };
+    if to.ends_with("@g.us") {
+        return on_group_message(sim, session, phone, *device, msg, &to, &id);
+    }
     let to_lid = to.ends_with("@lid");
     let mut inner = sim.lock();
     let Some(sender) = inner.accounts.get(phone) else {
@@ -176,6 +179,159 @@ pub fn on_message(sim: &Sim, session: &Session, msg: &Node) -> anyhow::Result<()
     Ok(())
 }
 
+/// A message to a group: the sender-key ciphertext (`<enc type="skmsg">`) goes to every device
+/// of every member, each with the sender-key distribution (`pkmsg`/`msg`) the sender made for
+/// that device when there is one; `from` is the group and `participant` the sending device, as
+/// WhatsApp delivers group messages. A sender who is not a member gets an error ack.
+fn on_group_message(
+    sim: &Sim,
+    session: &Session,
+    phone: &str,
+    device: u16,
+    msg: &Node,
+    to: &str,
+    id: &str,
+) -> anyhow::Result<()> {
+    let gid = to.trim_end_matches("@g.us");
+    let mut inner = sim.lock();
+    let Some(group) = inner.groups.get(gid).cloned() else {
+        drop(inner);
+        let mut a = ack("message", id, to);
+        a.attrs.insert("error", "404".to_string());
+        session.conn.send(a);
+        return Ok(());
+    };
+    if !group.participants.iter().any(|p| p == phone) {
+        drop(inner);
+        let mut a = ack("message", id, to);
+        a.attrs.insert("error", "403".to_string());
+        session.conn.send(a);
+        return Ok(());
+    }
+    let Some(sender) = inner.accounts.get(phone) else {
+        anyhow::bail!("sender account vanished")
+    };
+    let participant = sender.device_jid(device);
+    let participant_lid = format!("{}:{device}@lid", sender.lid);
+    let push_name = sender.push_name.clone();
+    let children = msg.children().unwrap_or_default();
+    // What every device gets: the sender-key ciphertext and anything else but the fan-out.
+    let shared: Vec<Node> = children
+        .iter()
+        .filter(|c| c.tag != "participants")
+        .cloned()
+        .collect();
+    // The per-device key distributions, by (phone, device).
+    let mut own: std::collections::HashMap<(String, u16), Vec<Node>> = Default::default();
+    for t in msg
+        .get_optional_child("participants")
+        .and_then(|p| p.children())
+        .unwrap_or_default()
+    {
+        let Some(jid) = attr(t, "jid") else { continue };
+        let Some((user, dev)) = split_jid(&jid) else {
+            continue;
+        };
+        if let Some(p) = phone_of(&inner, &user, jid.ends_with("@lid")) {
+            own.insert((p, dev), t.children().unwrap_or_default().to_vec());
+        }
+    }
+    let t = now_secs().to_string();
+    for member in &group.participants {
+        let blocked = match (inner.accounts.get(member), inner.accounts.get(phone)) {
+            (Some(m), Some(me)) => member != phone && super::blocklist::blocks(m, me),
+            _ => false,
+        };
+        if blocked {
+            continue;
+        }
+        let devices: Vec<u16> = inner
+            .accounts
+            .get(member)
+            .map(|a| {
+                std::iter::once(0)
+                    .chain(a.devices.keys().copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for d in devices {
+            if member == phone && d == device {
+                continue;
+            }
+            let mut body = own.remove(&(member.clone(), d)).unwrap_or_default();
+            body.extend(shared.iter().cloned());
+            if !body.iter().any(|c| c.tag == "enc") {
+                continue;
+            }
+            let node = NodeBuilder::new("message")
+                .attr("from", to.to_string())
+                .attr("participant", participant.clone())
+                .attr("participant_lid", participant_lid.clone())
+                .attr("addressing_mode", "pn")
+                .attr("id", id.to_string())
+                .attr("t", t.clone())
+                .attr("type", attr(msg, "type").unwrap_or_else(|| "text".into()))
+                .attr("notify", push_name.clone())
+                .children(body)
+                .build();
+            deliver(&mut inner, member, d, node);
+        }
+    }
+    drop(inner);
+    session.conn.send(ack("message", id, to));
+    Ok(())
+}
+
+/// A receipt for a group message (`to` the group, `participant` its sender): to the sender's
+/// devices, `from` the group and `participant` the device that read it.
+fn on_group_receipt(
+    inner: &mut Inner,
+    phone: &str,
+    device: u16,
+    receipt: &Node,
+    to: &str,
+    id: &str,
+) {
+    let Some(sender) = attr(receipt, "participant") else {
+        return;
+    };
+    let Some((user, _)) = split_jid(&sender) else {
+        return;
+    };
+    let Some(target) = phone_of(inner, &user, sender.ends_with("@lid")) else {
+        return;
+    };
+    let Some(me) = inner.accounts.get(phone) else {
+        return;
+    };
+    let mut b = NodeBuilder::new("receipt")
+        .attr("from", to.to_string())
+        .attr("participant", me.device_jid(device))
+        .attr("id", id.to_string())
+        .attr("t", now_secs().to_string());
+    if let Some(kind) = attr(receipt, "type") {
+        b = b.attr("type", kind);
+    }
+    let mut node = b.build();
+    if let Some(children) = receipt.children() {
+        node.content = Some(NodeContent::Nodes(children.to_vec()));
+    }
+    let devices: Vec<u16> = inner
+        .accounts
+        .get(&target)
+        .map(|a| {
+            std::iter::once(0)
+                .chain(a.devices.keys().copied())
+                .collect()
+        })
+        .unwrap_or_default();
+    for d in devices {
+        if !(target == phone && d == device) {
+            deliver(inner, &target, d, node.clone());
+        }
+    }
+}
+
 pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Result<()> {
     let Role::Device { phone, device } = &session.role else {
         anyhow::bail!("receipt from a connection that is not logged in");
@@ -210,6 +366,16 @@ pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Resul
         .and_then(|a| a.in_flight.get_mut(device))
     {
         flight.retain(|n| attr(n, "id").is_none_or(|i| !acked.contains(&i)));
+    }
+    if to.ends_with("@g.us") {
+        on_group_receipt(&mut inner, phone, *device, receipt, &to, &id);
+        drop(inner);
+        let mut a = ack("receipt", &id, &to);
+        if let Some(kind) = attr(receipt, "type") {
+            a.attrs.insert("type", kind);
+        }
+        session.conn.send(a);
+        return Ok(());
     }
     let Some(me) = inner.accounts.get(phone) else {
         anyhow::bail!("account vanished")

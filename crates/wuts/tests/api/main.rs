@@ -11,6 +11,7 @@ mod chats;
 mod contacts;
 mod crash;
 mod devices;
+mod groups;
 mod history_retry;
 mod http_server;
 mod instances;

@@ -1,0 +1,131 @@
+//! Groups through the simulator with real whatsapp-rust clients: creating one (the creator is
+//! super admin, the members' devices are told), reading it back, and messages in it both ways
+//! (sender keys fanned out by the server, `participant` set on delivery).
+
+mod common;
+
+use common::{admin_get, init_logs, paired, text_of};
+use wa_sim::SimServer;
+use whatsapp_rust::prelude::Event;
+use whatsapp_rust::wacore::stanza::groups::GroupNotificationAction;
+use whatsapp_rust::waproto::whatsapp as wa;
+use whatsapp_rust::{GroupCreateOptions, GroupParticipantOptions, Jid};
+
+fn text(s: &str) -> wa::Message {
+    wa::Message {
+        conversation: Some(s.to_string()),
+        ..Default::default()
+    }
+}
+
+fn member(phone: &str) -> GroupParticipantOptions {
+    GroupParticipantOptions {
+        jid: format!("{phone}@s.whatsapp.net").parse().unwrap(),
+        phone_number: None,
+        privacy: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_a_group_and_talk_in_it() {
+    init_logs();
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let (mut a, mut b) = tokio::join!(paired(&sim, "15550003001"), paired(&sim, "15550003002"));
+
+    // A creates a group with B and C (a phone without companions).
+    let created = a
+        .handle
+        .client()
+        .groups()
+        .create_group(
+            GroupCreateOptions::builder()
+                .subject("team")
+                .participants(vec![member("15550003002"), member("15550003003")])
+                .build(),
+        )
+        .await
+        .expect("create");
+    let gid: Jid = created.metadata.id.clone();
+    assert_eq!(created.metadata.subject, "team");
+    assert_eq!(created.metadata.participants.len(), 3);
+    let creator = created
+        .metadata
+        .participants
+        .iter()
+        .find(|p| p.jid.user == "15550003001")
+        .expect("the creator is a member");
+    assert!(creator.is_super_admin());
+
+    // B's device is told it is in a new group.
+    b.wait_for(20, "the group's creation at b", |e| {
+        matches!(e, Event::GroupUpdate(g)
+            if g.group_jid == gid && matches!(g.action, GroupNotificationAction::Create { .. }))
+    })
+    .await;
+    // The server holds it, and both members read it back.
+    let (status, held) = admin_get(&sim, &format!("/admin/groups/{}", gid.user)).await;
+    assert_eq!(status, 200, "{held}");
+    assert_eq!(held["admins"], serde_json::json!(["15550003001"]), "{held}");
+    let meta = b
+        .handle
+        .client()
+        .groups()
+        .get_metadata(&gid)
+        .await
+        .expect("metadata");
+    assert_eq!(meta.subject, "team");
+    let mine = b
+        .handle
+        .client()
+        .groups()
+        .get_participating()
+        .await
+        .expect("participating");
+    assert!(mine.contains_key(&gid), "{mine:?}");
+
+    // A writes into the group: B gets it from the group, sent by A.
+    a.handle
+        .client()
+        .send_message(gid.clone(), text("hello team"))
+        .await
+        .expect("group send");
+    let got = b
+        .wait_for(20, "a's group text at b", |e| {
+            text_of(e).as_deref() == Some("hello team")
+        })
+        .await;
+    let info = got.messages().next().unwrap().info.clone();
+    assert_eq!(info.source.chat, gid);
+    assert!(info.source.is_group);
+    assert_eq!(info.source.sender.user, "15550003001");
+
+    // B answers in the group (its own sender key), and A reads it; a second message from A
+    // needs no new key distribution.
+    b.handle
+        .client()
+        .send_message(gid.clone(), text("hi a"))
+        .await
+        .expect("b's group send");
+    let got = a
+        .wait_for(20, "b's group text at a", |e| {
+            text_of(e).as_deref() == Some("hi a")
+        })
+        .await;
+    assert_eq!(
+        got.messages().next().unwrap().info.source.sender.user,
+        "15550003002"
+    );
+    a.handle
+        .client()
+        .send_message(gid.clone(), text("second"))
+        .await
+        .expect("second group send");
+    b.wait_for(20, "a's second group text at b", |e| {
+        text_of(e).as_deref() == Some("second")
+    })
+    .await;
+
+    a.stop().await;
+    b.stop().await;
+    sim.stop().await;
+}
