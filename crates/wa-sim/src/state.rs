@@ -257,6 +257,10 @@ pub struct Group {
     pub created_at: u64,
     /// Seconds; 0 off.
     pub ephemeral: u32,
+    /// Only admins send.
+    pub announce: bool,
+    /// Only admins edit the group's info.
+    pub locked: bool,
 }
 
 impl Group {
@@ -335,6 +339,8 @@ impl Inner {
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs()),
                 ephemeral: 0,
+                announce: false,
+                locked: false,
             },
         );
         jid

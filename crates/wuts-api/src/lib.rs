@@ -69,6 +69,7 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         .merge(sections::business::router())
         .merge(sections::chats::router())
         .merge(sections::contacts::router())
+        .merge(sections::groups::router())
         .merge(sections::stream::router())
         .merge(sections::webhooks::router())
         .merge(sections::ops::router());

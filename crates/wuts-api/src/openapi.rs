@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
         (name = "messages", description = "Sending, delivery status, receipts"),
         (name = "chats", description = "Typing indicators and presence"),
         (name = "contacts", description = "Block list, who is on WhatsApp"),
+        (name = "groups", description = "Groups: create, list, read, disappearing timer, leave"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

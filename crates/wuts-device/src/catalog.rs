@@ -311,6 +311,23 @@ pub(crate) async fn catalogue(client: Option<&Client>, event: &Wa) -> Option<Eve
             timestamp: rfc(&u.timestamp),
             from_full_sync: u.from_full_sync,
         }),
+        // Added to a group (at its creation, or later): the account joined it.
+        Wa::GroupUpdate(g) if matches!(g.action, G::Create { .. }) => {
+            let subject = match &g.action {
+                G::Create { raw } => raw
+                    .get_optional_child("group")
+                    .and_then(|n| n.attrs.get("subject"))
+                    .map(|v| v.as_str().into_owned()),
+                _ => None,
+            };
+            Event::GroupJoined(GroupJoinedData {
+                group_jid: g.group_jid.to_string(),
+                subject,
+                participant: opt(g.participant.as_ref()),
+                reason: None,
+                timestamp: rfc(&g.timestamp),
+            })
+        }
         Wa::GroupUpdate(g) => Event::GroupInfo(GroupInfoData {
             group_jid: g.group_jid.to_string(),
             participant: opt(g.participant.as_ref()),

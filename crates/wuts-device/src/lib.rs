@@ -9,12 +9,14 @@ mod connection;
 mod contacts;
 pub mod convert;
 mod events;
+mod groups;
 mod history;
 mod live;
 pub mod media;
 pub mod media_http;
 
 pub use contacts::{Blocklist, ChatSetting, ChatState, Picture, UserInfo};
+pub use groups::{GroupInfo, GroupMember, NewGroup};
 pub use live::{LiveDevice, LiveState};
 pub use whatsapp_rust::Jid;
 
@@ -67,6 +69,9 @@ pub enum RuntimeError {
     WhatsApp(String),
     #[error("storage: {0}")]
     Store(String),
+    /// WhatsApp refused the request with an error code (404 no such group, 403 not allowed, ...).
+    #[error("WhatsApp refused: {text} ({code})")]
+    Refused { code: u16, text: String },
 }
 
 /// The one conversion of device errors into the domain's: not connected is
@@ -80,6 +85,13 @@ impl From<RuntimeError> for wuts_core::DomainError {
             RuntimeError::NotConnected => {
                 DomainError::DeviceNotReady("WhatsApp session is not connected".into())
             }
+            RuntimeError::Refused { code, text } => match code {
+                400 | 406 => DomainError::field("body", format!("WhatsApp refused it: {text}")),
+                401 | 403 => DomainError::Forbidden(format!("WhatsApp refused it: {text}")),
+                404 => DomainError::NotFound(format!("WhatsApp knows no such thing: {text}")),
+                409 => DomainError::Conflict(format!("WhatsApp refused it: {text}")),
+                _ => DomainError::Unavailable(format!("WhatsApp refused it: {text} ({code})")),
+            },
             other => DomainError::Unavailable(other.to_string()),
         }
     }

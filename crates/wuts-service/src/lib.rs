@@ -6,6 +6,7 @@ mod auth;
 pub mod chats;
 pub mod contacts;
 mod devices;
+pub mod groups;
 pub use devices::Target;
 mod fields;
 pub mod instances;

@@ -28,6 +28,12 @@ pub fn group_node(inner: &Inner, g: &Group) -> Node {
         })
         .collect();
     let mut children = participants;
+    if g.announce {
+        children.push(NodeBuilder::new("announcement").build());
+    }
+    if g.locked {
+        children.push(NodeBuilder::new("locked").build());
+    }
     if g.ephemeral > 0 {
         children.push(
             NodeBuilder::new("ephemeral")
@@ -124,6 +130,40 @@ fn create(sim: &Sim, phone: &str, device: u16, iq: &Node, c: &Node) -> Node {
     iq_result(iq, vec![node])
 }
 
+/// `<leave><group id/></leave>` to `@g.us`: the user leaves each group named; every member device
+/// (the leaver's other devices too) gets `<remove><participant jid/></remove>`.
+fn leave(sim: &Sim, phone: &str, device: u16, iq: &Node, l: &Node) -> Node {
+    let mut inner = sim.lock();
+    let mut left = Vec::new();
+    for g in l.get_children_by_tag("group") {
+        let Some(id) = attr(g, "id") else { continue };
+        let id = id.trim_end_matches("@g.us").to_string();
+        let Some(before) = inner.groups.get(&id).cloned() else {
+            return iq_error(iq, 404, "item-not-found");
+        };
+        if !before.participants.iter().any(|p| p == phone) {
+            return iq_error(iq, 403, "forbidden");
+        }
+        if let Some(g) = inner.groups.get_mut(&id) {
+            g.participants.retain(|p| p != phone);
+            g.admins.retain(|p| p != phone);
+        }
+        let change = NodeBuilder::new("remove")
+            .children([NodeBuilder::new("participant")
+                .attr("jid", format!("{phone}@s.whatsapp.net"))
+                .build()])
+            .build();
+        // The members before the leave: the leaver's other devices hear of it too.
+        notify_members(&mut inner, &before, phone, change, Some((phone, device)));
+        left.push(
+            NodeBuilder::new("group")
+                .attr("id", before.jid.clone())
+                .build(),
+        );
+    }
+    iq_result(iq, vec![NodeBuilder::new("leave").children(left).build()])
+}
+
 /// `<participating>` to `@g.us`: the groups the user is in.
 fn participating(sim: &Sim, phone: &str, iq: &Node) -> Node {
     let inner = sim.lock();
@@ -144,6 +184,7 @@ pub fn handle(sim: &Sim, phone: &str, device: u16, iq: &Node, kind: &str) -> Nod
         return match (kind, first) {
             ("set", Some(c)) if c.tag == "create" => create(sim, phone, device, iq, &c),
             ("get", Some(c)) if c.tag == "participating" => participating(sim, phone, iq),
+            ("set", Some(c)) if c.tag == "leave" => leave(sim, phone, device, iq, &c),
             _ => iq_error(iq, 501, "feature-not-implemented"),
         };
     }
@@ -162,6 +203,36 @@ pub fn handle(sim: &Sim, phone: &str, device: u16, iq: &Node, kind: &str) -> Nod
     }
     if kind != "set" {
         return iq_error(iq, 501, "feature-not-implemented");
+    }
+    // Settings: only admins change them.
+    let setting = iq.children().and_then(|c| c.first().cloned());
+    if let Some(c) = setting.filter(|c| {
+        matches!(
+            c.tag.as_ref(),
+            "announcement" | "not_announcement" | "locked" | "unlocked"
+        )
+    }) {
+        if group.role(phone).is_none() {
+            return iq_error(iq, 403, "forbidden");
+        }
+        let tag: &'static str = match c.tag.as_ref() {
+            "announcement" => "announcement",
+            "not_announcement" => "not_announcement",
+            "locked" => "locked",
+            _ => "unlocked",
+        };
+        if let Some(g) = inner.groups.get_mut(&group_id) {
+            match tag {
+                "announcement" => g.announce = true,
+                "not_announcement" => g.announce = false,
+                "locked" => g.locked = true,
+                _ => g.locked = false,
+            }
+        }
+        let group = inner.groups.get(&group_id).cloned().unwrap_or(group);
+        let change = NodeBuilder::new(tag).build();
+        notify_members(&mut inner, &group, phone, change, Some((phone, device)));
+        return iq_result(iq, vec![]);
     }
     let expiration = if let Some(e) = iq.get_optional_child("ephemeral") {
         attr(e, "expiration").and_then(|v| v.parse::<u32>().ok())

@@ -3,6 +3,7 @@
 pub mod business;
 pub mod chats;
 pub mod contacts;
+pub mod groups;
 pub mod instances;
 pub mod media;
 pub mod messages;

@@ -56,3 +56,153 @@ async fn texts_in_a_group_reach_the_members(b: Backend) {
     app.stop().await;
     sim.stop().await;
 }
+
+both_backends!(create_read_time_and_leave_a_group);
+
+/// A creates a group with B (a gateway device) and C (a phone) through the API: B's webhook
+/// gets `group.joined`, the simulator holds A as super admin, both read it back; A's timer
+/// reaches B as `group.info`; B leaves and A sees two members. Bad input is refused by field.
+async fn create_read_time_and_leave_a_group(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (admin, user_b) =
+        two_accounts(&app, &sim, "groupapi", ["15554440061", "15554440062"]).await;
+    let rx_b = hook(&app, &user_b, &["group.joined", "group.info"]).await;
+
+    let (st, r) = app
+        .post(
+            "/groups",
+            &admin,
+            json!({"name": "team", "participants": ["+1 555 444 0062", "15554440063@s.whatsapp.net"],
+                   "options": {"announcement": true}}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let g = &r["group"];
+    let gjid = g["jid"].as_str().unwrap().to_string();
+    assert!(gjid.ends_with("@g.us"), "{r}");
+    assert_eq!(g["name"], json!("team"));
+    assert_eq!(g["is_announce"], json!(true), "{r}");
+    assert_eq!(g["members_count"], json!(3), "{r}");
+    let owner = g["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["jid"] == json!("15554440061@s.whatsapp.net"))
+        .cloned()
+        .unwrap_or_else(|| panic!("the creator is a member: {r}"));
+    assert_eq!(owner["is_super_admin"], json!(true), "{owner}");
+    assert_eq!(owner["phone_number"], json!("15554440061@s.whatsapp.net"));
+
+    let got = rx_b
+        .until("group.joined at b", |r| {
+            r.iter().any(|x| x.1["event"] == json!("group.joined"))
+        })
+        .await;
+    let joined = &got
+        .iter()
+        .find(|x| x.1["event"] == json!("group.joined"))
+        .unwrap()
+        .1["data"];
+    assert_eq!(joined["group_jid"], json!(gjid), "{joined}");
+    assert_eq!(joined["subject"], json!("team"), "{joined}");
+    let held: Value = reqwest::get(format!(
+        "{}/admin/groups/{}",
+        sim.http_url(),
+        gjid.trim_end_matches("@g.us")
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(held["admins"], json!(["15554440061"]), "{held}");
+    assert_eq!(held["announce"], json!(true), "{held}");
+
+    let (st, list) = app.get("/groups", &user_b).await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    let listed = list["groups"].as_array().unwrap();
+    assert!(listed.iter().any(|x| x["jid"] == json!(gjid)), "{list}");
+    assert!(
+        listed.iter().all(|x| x.get("participants").is_none()),
+        "{list}"
+    );
+    let (st, one) = app.get(&format!("/groups/{gjid}"), &user_b).await;
+    assert_eq!(st, StatusCode::OK, "{one}");
+    assert_eq!(one["group"]["participants"].as_array().unwrap().len(), 3);
+
+    let (st, r) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/groups/{gjid}/ephemeral"),
+            Some(&admin),
+            Some(json!({"duration_seconds": 604800})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["duration_seconds"], json!(604800));
+    rx_b.until("the timer at b", |r| {
+        r.iter().any(|x| {
+            x.1["event"] == json!("group.info")
+                && x.1["data"]["action"] == json!({"type": "ephemeral", "expiration": 604800})
+        })
+    })
+    .await;
+
+    let (st, r) = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/groups/{gjid}/leave"),
+            Some(&user_b),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r, json!({"success": true}));
+    let (st, one) = app.get(&format!("/groups/{gjid}"), &admin).await;
+    assert_eq!(st, StatusCode::OK, "{one}");
+    assert_eq!(one["group"]["members_count"], json!(2), "{one}");
+    // B is no longer in it: WhatsApp refuses B's question.
+    let (st, e) = app.get(&format!("/groups/{gjid}"), &user_b).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+
+    // Bad input, by field.
+    for (body, field) in [
+        (json!({"name": "", "participants": ["15554440062"]}), "name"),
+        (
+            json!({"name": "x".repeat(101), "participants": ["15554440062"]}),
+            "name",
+        ),
+        (json!({"name": "t", "participants": []}), "participants"),
+        (
+            json!({"name": "t", "participants": ["12"]}),
+            "participants[0]",
+        ),
+        (
+            json!({"name": "t", "participants": [gjid]}),
+            "participants[0]",
+        ),
+        (
+            json!({"name": "t", "participants": ["15554440062"], "options": {"community": true}}),
+            "options.community",
+        ),
+    ] {
+        let (st, e) = app.post("/groups", &admin, body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {e}");
+        assert_eq!(e["validation"][0]["field"], json!(field), "{body}: {e}");
+    }
+    let (st, e) = app.get("/groups/15554440062@s.whatsapp.net", &admin).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let (st, e) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/groups/{gjid}/ephemeral"),
+            Some(&admin),
+            Some(json!({"duration_seconds": 5})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["validation"][0]["field"], json!("duration_seconds"));
+    app.stop().await;
+    sim.stop().await;
+}

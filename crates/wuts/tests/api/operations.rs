@@ -73,6 +73,10 @@ async fn health_ready_metrics_docs(b: Backend) {
         "/messages/{id}/retry",
         "/messages/history/request",
         "/messages/queue",
+        "/groups",
+        "/groups/{jid}",
+        "/groups/{jid}/ephemeral",
+        "/groups/{jid}/leave",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

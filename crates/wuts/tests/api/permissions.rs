@@ -288,6 +288,40 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             format!("/messages/3EB0X/media?device_id={}", fresh_device().await),
             None,
         ),
+        "POST /groups" => (
+            Method::POST,
+            format!("/groups?device_id={}", fresh_device().await),
+            Some(json!({"name": "team", "participants": ["15550001111"]})),
+        ),
+        "GET /groups" => (
+            Method::GET,
+            format!("/groups?device_id={}", fresh_device().await),
+            None,
+        ),
+        "GET /groups/{jid}" => (
+            Method::GET,
+            format!(
+                "/groups/120363000000000001@g.us?device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
+        "PUT /groups/{jid}/ephemeral" => (
+            Method::PUT,
+            format!(
+                "/groups/120363000000000001@g.us/ephemeral?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"duration_seconds": 86400})),
+        ),
+        "DELETE /groups/{jid}/leave" => (
+            Method::DELETE,
+            format!(
+                "/groups/120363000000000001@g.us/leave?device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
         "POST /send/location" => (
             Method::POST,
             format!("/send/location?device_id={}", fresh_device().await),
@@ -485,7 +519,12 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "POST /send/catalog"
         | "POST /messages/{id}/retry"
         | "POST /messages/history/request"
-        | "POST /appstate/sync" => match who {
+        | "POST /appstate/sync"
+        | "POST /groups"
+        | "GET /groups"
+        | "GET /groups/{jid}"
+        | "PUT /groups/{jid}/ephemeral"
+        | "DELETE /groups/{jid}/leave" => match who {
             User => StatusCode::CONFLICT,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -578,6 +617,11 @@ const ENDPOINTS: &[&str] = &[
     "POST /messages/history/request",
     "GET /messages/queue",
     "GET /messages/{id}/media",
+    "POST /groups",
+    "GET /groups",
+    "GET /groups/{jid}",
+    "PUT /groups/{jid}/ephemeral",
+    "DELETE /groups/{jid}/leave",
 ];
 
 async fn permission_matrix(b: Backend) {

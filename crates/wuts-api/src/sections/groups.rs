@@ -1,0 +1,248 @@
+//! WUTS "groups" (issue 13, in part): create, list, read, the disappearing timer, leave.
+
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{DeviceCtx, DeviceJson, DeviceQuery, Path};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use wuts_core::time::rfc3339;
+use wuts_service::groups::{CreateGroup, GroupInfo};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_group, list_groups))
+        .routes(routes!(get_group))
+        .routes(routes!(set_ephemeral))
+        .routes(routes!(leave_group))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Participant {
+    jid: String,
+    phone_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lid: Option<String>,
+    is_admin: bool,
+    is_super_admin: bool,
+}
+
+/// A group as WUTS answers it; `participants` only where the catalogue shows them.
+#[derive(Serialize, ToSchema)]
+pub struct Group {
+    jid: String,
+    name: String,
+    topic: Option<String>,
+    owner: Option<String>,
+    /// RFC 3339.
+    created_at: Option<String>,
+    is_announce: bool,
+    is_locked: bool,
+    join_approval: bool,
+    /// Seconds; 0 off.
+    ephemeral_duration: u32,
+    members_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    participants: Option<Vec<Participant>>,
+}
+
+fn group(g: GroupInfo, with_participants: bool) -> Group {
+    Group {
+        participants: with_participants.then(|| {
+            g.participants
+                .into_iter()
+                .map(|p| Participant {
+                    jid: p.jid,
+                    phone_number: p.phone_number,
+                    lid: p.lid,
+                    is_admin: p.is_admin,
+                    is_super_admin: p.is_super_admin,
+                })
+                .collect()
+        }),
+        jid: g.jid,
+        name: g.name,
+        topic: g.topic,
+        owner: g.owner,
+        created_at: g.created_at.map(|s| rfc3339(s as i64 * 1000)),
+        is_announce: g.is_announce,
+        is_locked: g.is_locked,
+        join_approval: g.join_approval,
+        ephemeral_duration: g.ephemeral,
+        members_count: g.members_count,
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GroupOptions {
+    /// Only admins send.
+    #[serde(default)]
+    announcement: bool,
+    /// Only admins edit the group's info.
+    #[serde(default)]
+    locked: bool,
+    /// Not supported yet.
+    #[serde(default)]
+    join_approval: bool,
+    /// Not supported yet.
+    #[serde(default)]
+    community: bool,
+    /// Not supported yet.
+    parent_jid: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateGroupBody {
+    /// 1–100 characters.
+    #[schema(required = true)]
+    #[serde(default)]
+    name: String,
+    /// Phone numbers (any formatting), user JIDs or LIDs.
+    #[schema(required = true)]
+    #[serde(default)]
+    participants: Vec<String>,
+    #[serde(default)]
+    options: Option<GroupOptions>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupResponse {
+    success: bool,
+    group: Group,
+}
+
+/// Creates a group with the device's account as super admin.
+#[utoipa::path(post, path = "/groups", tag = "groups", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = CreateGroupBody,
+    responses((status = 201, body = GroupResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn create_group(
+    State(s): State<AppState>,
+    DeviceJson { at, body: b }: DeviceJson<CreateGroupBody>,
+) -> ApiResult<(StatusCode, axum::Json<GroupResponse>)> {
+    let o = b.options.unwrap_or_default();
+    let g = s
+        .services
+        .create_group(
+            &at,
+            CreateGroup {
+                name: b.name,
+                participants: b.participants,
+                announcement: o.announcement,
+                locked: o.locked,
+                join_approval: o.join_approval,
+                community: o.community,
+                parent_jid: o.parent_jid,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(GroupResponse {
+            success: true,
+            group: group(g, true),
+        }),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupsResponse {
+    success: bool,
+    groups: Vec<Group>,
+}
+
+/// Every group the account is in.
+#[utoipa::path(get, path = "/groups", tag = "groups", security(("bearerAuth" = [])), params(DeviceQuery),
+    responses((status = 200, body = GroupsResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn list_groups(
+    State(s): State<AppState>,
+    DeviceCtx(at): DeviceCtx,
+) -> ApiResult<axum::Json<GroupsResponse>> {
+    let groups = s.services.list_groups(&at).await?;
+    Ok(axum::Json(GroupsResponse {
+        success: true,
+        groups: groups.into_iter().map(|g| group(g, false)).collect(),
+    }))
+}
+
+/// One group with its participants.
+#[utoipa::path(get, path = "/groups/{jid}", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "group JID (…@g.us)"), DeviceQuery),
+    responses((status = 200, body = GroupResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn get_group(
+    State(s): State<AppState>,
+    DeviceCtx(at): DeviceCtx,
+    Path(jid): Path<String>,
+) -> ApiResult<axum::Json<GroupResponse>> {
+    let g = s.services.group(&at, &jid).await?;
+    Ok(axum::Json(GroupResponse {
+        success: true,
+        group: group(g, true),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EphemeralBody {
+    /// 0 (off), 86400, 604800 or 7776000.
+    #[schema(required = true)]
+    duration_seconds: Option<i64>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EphemeralResponse {
+    success: bool,
+    duration_seconds: u32,
+}
+
+/// Sets the group's disappearing timer.
+#[utoipa::path(put, path = "/groups/{jid}/ephemeral", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "group JID (…@g.us)"), DeviceQuery), request_body = EphemeralBody,
+    responses((status = 200, body = EphemeralResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn set_ephemeral(
+    State(s): State<AppState>,
+    Path(jid): Path<String>,
+    DeviceJson { at, body: b }: DeviceJson<EphemeralBody>,
+) -> ApiResult<axum::Json<EphemeralResponse>> {
+    let secs = s
+        .services
+        .set_group_ephemeral(&at, &jid, b.duration_seconds)
+        .await?;
+    Ok(axum::Json(EphemeralResponse {
+        success: true,
+        duration_seconds: secs,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeaveResponse {
+    success: bool,
+}
+
+/// The device's account leaves the group.
+#[utoipa::path(delete, path = "/groups/{jid}/leave", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "group JID (…@g.us)"), DeviceQuery),
+    responses((status = 200, body = LeaveResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn leave_group(
+    State(s): State<AppState>,
+    DeviceCtx(at): DeviceCtx,
+    Path(jid): Path<String>,
+) -> ApiResult<axum::Json<LeaveResponse>> {
+    s.services.leave_group(&at, &jid).await?;
+    Ok(axum::Json(LeaveResponse { success: true }))
+}
+
+crate::extract::device_id_in_body!(CreateGroupBody, EphemeralBody);

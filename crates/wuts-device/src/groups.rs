@@ -1,0 +1,190 @@
+//! WUTS "groups": the live device's group calls, wrapping whatsapp-rust's `client.groups()`,
+//! with the group as our own type.
+
+use crate::live::LiveDevice;
+use crate::RuntimeError;
+use whatsapp_rust::request::IqError;
+use whatsapp_rust::GroupMetadata;
+use whatsapp_rust::{GroupCreateOptions, GroupError, GroupParticipantOptions, Jid};
+
+/// A group as the gateway answers it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupInfo {
+    pub jid: String,
+    pub name: String,
+    pub topic: Option<String>,
+    pub owner: Option<String>,
+    /// Unix seconds.
+    pub created_at: Option<u64>,
+    pub is_announce: bool,
+    pub is_locked: bool,
+    pub join_approval: bool,
+    /// Seconds; 0 off.
+    pub ephemeral: u32,
+    pub members_count: usize,
+    pub participants: Vec<GroupMember>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupMember {
+    pub jid: String,
+    pub phone_number: Option<String>,
+    pub lid: Option<String>,
+    pub is_admin: bool,
+    pub is_super_admin: bool,
+}
+
+/// A group to create: its name and members (JIDs).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewGroup {
+    pub name: String,
+    pub participants: Vec<String>,
+    pub announcement: bool,
+    pub locked: bool,
+}
+
+fn refused(e: GroupError) -> RuntimeError {
+    match e {
+        GroupError::Iq(IqError::ServerError { code, text, .. }) => {
+            RuntimeError::Refused { code, text }
+        }
+        GroupError::Iq(IqError::NotConnected) => RuntimeError::NotConnected,
+        GroupError::InvalidRequest(text) => RuntimeError::Refused { code: 400, text },
+        other => RuntimeError::WhatsApp(other.to_string()),
+    }
+}
+
+fn jid(s: &str) -> Result<Jid, RuntimeError> {
+    s.parse().map_err(|_| RuntimeError::Refused {
+        code: 400,
+        text: format!("not a JID: {s}"),
+    })
+}
+
+fn user_jid(j: &Jid) -> String {
+    j.to_non_ad().to_string()
+}
+
+fn info(m: GroupMetadata) -> GroupInfo {
+    let participants: Vec<GroupMember> = m
+        .participants
+        .iter()
+        .map(|p| {
+            let (pn, lid) = if p.jid.is_lid() {
+                (
+                    p.phone_number.as_ref().map(user_jid),
+                    Some(user_jid(&p.jid)),
+                )
+            } else {
+                (Some(user_jid(&p.jid)), p.lid.as_ref().map(user_jid))
+            };
+            GroupMember {
+                jid: user_jid(&p.jid),
+                phone_number: pn,
+                lid,
+                is_admin: p.is_admin(),
+                is_super_admin: p.is_super_admin(),
+            }
+        })
+        .collect();
+    GroupInfo {
+        jid: m.id.to_string(),
+        name: m.subject.clone(),
+        topic: m.description.clone(),
+        owner: m.creator.as_ref().map(user_jid),
+        created_at: m.creation_time,
+        is_announce: m.is_announcement,
+        is_locked: m.is_locked,
+        join_approval: m.membership_approval,
+        ephemeral: m.ephemeral.as_ref().and_then(|e| e.expiration).unwrap_or(0),
+        members_count: m.size.map_or(participants.len(), |s| s as usize),
+        participants,
+    }
+}
+
+impl LiveDevice {
+    /// Creates a group with this device's account as super admin; the announcement and locked
+    /// settings are set after, as WhatsApp's create request has no place for them.
+    pub async fn create_group(&self, g: &NewGroup) -> Result<GroupInfo, RuntimeError> {
+        let mut members = Vec::with_capacity(g.participants.len());
+        for p in &g.participants {
+            members.push(GroupParticipantOptions {
+                jid: jid(p)?,
+                phone_number: None,
+                privacy: None,
+            });
+        }
+        let created = self
+            .client
+            .groups()
+            .create_group(
+                GroupCreateOptions::builder()
+                    .subject(g.name.clone())
+                    .participants(members)
+                    .build(),
+            )
+            .await
+            .map_err(refused)?;
+        let id = created.metadata.id.clone();
+        if g.announcement {
+            self.client
+                .groups()
+                .set_announce(id.clone(), true)
+                .await
+                .map_err(refused)?;
+        }
+        if g.locked {
+            self.client
+                .groups()
+                .set_locked(id.clone(), true)
+                .await
+                .map_err(refused)?;
+        }
+        if g.announcement || g.locked {
+            return self.group_info(&id.to_string()).await;
+        }
+        Ok(info(created.metadata))
+    }
+
+    /// A group's info with its participants, as WhatsApp has it now.
+    pub async fn group_info(&self, group: &str) -> Result<GroupInfo, RuntimeError> {
+        let meta = self
+            .client
+            .groups()
+            .get_metadata(&jid(group)?)
+            .await
+            .map_err(refused)?;
+        Ok(info(meta))
+    }
+
+    /// Every group the account is in.
+    pub async fn joined_groups(&self) -> Result<Vec<GroupInfo>, RuntimeError> {
+        let groups = self
+            .client
+            .groups()
+            .get_participating()
+            .await
+            .map_err(refused)?;
+        let mut list: Vec<GroupInfo> = groups.into_values().map(info).collect();
+        list.sort_by(|a, b| a.jid.cmp(&b.jid));
+        Ok(list)
+    }
+
+    /// Sets a group's disappearing timer (0 turns it off).
+    pub async fn set_group_ephemeral(&self, group: &str, secs: u32) -> Result<(), RuntimeError> {
+        self.client
+            .groups()
+            .set_ephemeral(jid(group)?, secs)
+            .await
+            .map_err(refused)
+    }
+
+    /// Leaves a group.
+    pub async fn leave_group(&self, group: &str) -> Result<(), RuntimeError> {
+        self.client
+            .groups()
+            .leave(jid(group)?)
+            .await
+            .map_err(refused)
+    }
+}

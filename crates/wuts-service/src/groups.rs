@@ -1,0 +1,144 @@
+//! WUTS "groups" (issue 13, in part): create, list, read, the disappearing timer, leave. The
+//! participants, settings, invites, pictures and communities are still to come.
+
+use crate::devices::Target;
+use crate::fields::required;
+use crate::messages::recipient;
+use crate::Services;
+use wuts_core::error::DomainResult;
+use wuts_core::{DomainError, FieldError};
+pub use wuts_device::{GroupInfo, GroupMember};
+
+/// WhatsApp's longest group name.
+pub const GROUP_NAME_MAX: usize = 100;
+/// WhatsApp's largest group, the creator included.
+pub const GROUP_SIZE_MAX: usize = 1024;
+/// The timers WhatsApp offers for groups: off, 24 hours, 7 days, 90 days.
+pub const GROUP_TIMERS: [u32; 4] = [0, 86400, 604800, 7776000];
+
+/// A group to create, as the caller gives it.
+#[derive(Debug, Clone, Default)]
+pub struct CreateGroup {
+    pub name: String,
+    pub participants: Vec<String>,
+    pub announcement: bool,
+    pub locked: bool,
+    pub join_approval: bool,
+    pub community: bool,
+    pub parent_jid: Option<String>,
+}
+
+/// A group JID (`<digits>[-<digits>]@g.us`) from the path.
+pub fn group_jid(field: &str, raw: &str) -> DomainResult<String> {
+    let r = raw.trim();
+    match r.split_once('@') {
+        Some((user, "g.us"))
+            if !user.is_empty() && user.bytes().all(|b| b.is_ascii_digit() || b == b'-') =>
+        {
+            Ok(r.to_string())
+        }
+        _ => Err(DomainError::fields(vec![FieldError::new(
+            field,
+            "must be a group JID (…@g.us)",
+        )
+        .with_value(raw)])),
+    }
+}
+
+/// Participants: phone numbers (any formatting), user JIDs or LIDs; not groups; no repeats.
+pub fn participants(field: &str, raw: &[String]) -> DomainResult<Vec<String>> {
+    if raw.is_empty() {
+        return Err(DomainError::field(field, "at least one participant"));
+    }
+    if raw.len() >= GROUP_SIZE_MAX {
+        return Err(DomainError::field(
+            field,
+            format!("at most {} participants", GROUP_SIZE_MAX - 1),
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for (i, p) in raw.iter().enumerate() {
+        let f = format!("{field}[{i}]");
+        let jid = recipient(&f, p)?;
+        if jid.ends_with("@g.us") {
+            return Err(DomainError::fields(vec![FieldError::new(
+                f,
+                "a participant is a person, not a group",
+            )
+            .with_value(p.as_str())]));
+        }
+        if !out.contains(&jid) {
+            out.push(jid);
+        }
+    }
+    Ok(out)
+}
+
+impl Services {
+    /// Creates a group with the device's account as super admin.
+    pub async fn create_group(&self, at: &Target, g: CreateGroup) -> DomainResult<GroupInfo> {
+        let name = required("name", &g.name, GROUP_NAME_MAX)?;
+        let members = participants("participants", &g.participants)?;
+        for (on, field) in [
+            (g.join_approval, "options.join_approval"),
+            (g.community, "options.community"),
+            (g.parent_jid.is_some(), "options.parent_jid"),
+        ] {
+            if on {
+                return Err(DomainError::field(field, "not supported yet"));
+            }
+        }
+        let (_, live) = self.live(at).await?;
+        let group = wuts_device::NewGroup {
+            name,
+            participants: members,
+            announcement: g.announcement,
+            locked: g.locked,
+        };
+        Ok(live.create_group(&group).await?)
+    }
+
+    /// The groups the account is in.
+    pub async fn list_groups(&self, at: &Target) -> DomainResult<Vec<GroupInfo>> {
+        let (_, live) = self.live(at).await?;
+        Ok(live.joined_groups().await?)
+    }
+
+    /// One group with its participants.
+    pub async fn group(&self, at: &Target, jid: &str) -> DomainResult<GroupInfo> {
+        let jid = group_jid("jid", jid)?;
+        let (_, live) = self.live(at).await?;
+        Ok(live.group_info(&jid).await?)
+    }
+
+    /// Sets a group's disappearing timer: one of [`GROUP_TIMERS`].
+    pub async fn set_group_ephemeral(
+        &self,
+        at: &Target,
+        jid: &str,
+        secs: Option<i64>,
+    ) -> DomainResult<u32> {
+        let jid = group_jid("jid", jid)?;
+        let secs = match secs {
+            Some(s) if GROUP_TIMERS.iter().any(|t| i64::from(*t) == s) => s as u32,
+            Some(s) => {
+                return Err(DomainError::fields(vec![FieldError::new(
+                    "duration_seconds",
+                    "must be 0, 86400, 604800 or 7776000",
+                )
+                .with_value(s.to_string())]))
+            }
+            None => return Err(DomainError::field("duration_seconds", "is required")),
+        };
+        let (_, live) = self.live(at).await?;
+        live.set_group_ephemeral(&jid, secs).await?;
+        Ok(secs)
+    }
+
+    /// Leaves a group.
+    pub async fn leave_group(&self, at: &Target, jid: &str) -> DomainResult<()> {
+        let jid = group_jid("jid", jid)?;
+        let (_, live) = self.live(at).await?;
+        Ok(live.leave_group(&jid).await?)
+    }
+}
