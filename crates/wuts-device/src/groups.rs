@@ -34,6 +34,24 @@ pub struct GroupMember {
     pub is_super_admin: bool,
 }
 
+/// What to do with participants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipantAction {
+    Add,
+    Remove,
+    Promote,
+    Demote,
+}
+
+/// One participant's outcome: `error` is WhatsApp's code when it refused (409 already a
+/// member, 404 not a member, 403 not allowed, ...).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParticipantResult {
+    pub jid: String,
+    pub phone_number: Option<String>,
+    pub error: Option<String>,
+}
+
 /// A group to create: its name and members (JIDs).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewGroup {
@@ -177,6 +195,40 @@ impl LiveDevice {
             .set_ephemeral(jid(group)?, secs)
             .await
             .map_err(refused)
+    }
+
+    /// Adds, removes, promotes or demotes participants; one outcome each.
+    pub async fn change_participants(
+        &self,
+        group: &str,
+        action: ParticipantAction,
+        participants: &[String],
+    ) -> Result<Vec<ParticipantResult>, RuntimeError> {
+        let group = jid(group)?;
+        let mut jids = Vec::with_capacity(participants.len());
+        for p in participants {
+            jids.push(jid(p)?);
+        }
+        let groups = self.client.groups();
+        let answers = match action {
+            ParticipantAction::Add => groups.add_participants(group, &jids).await,
+            ParticipantAction::Remove => groups.remove_participants(group, &jids).await,
+            ParticipantAction::Promote => groups.promote_participants(group, &jids).await,
+            ParticipantAction::Demote => groups.demote_participants(group, &jids).await,
+        }
+        .map_err(refused)?;
+        Ok(answers
+            .into_iter()
+            .map(|a| ParticipantResult {
+                jid: user_jid(&a.jid),
+                phone_number: a
+                    .phone_number
+                    .as_ref()
+                    .map(user_jid)
+                    .or_else(|| (!a.jid.is_lid()).then(|| user_jid(&a.jid))),
+                error: a.error,
+            })
+            .collect())
     }
 
     /// Leaves a group.

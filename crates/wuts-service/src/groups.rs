@@ -1,5 +1,5 @@
-//! WUTS "groups" (issue 13, in part): create, list, read, the disappearing timer, leave. The
-//! participants, settings, invites, pictures and communities are still to come.
+//! WUTS "groups" (issue 13, in part): create, list, read, the disappearing timer, leave,
+//! participants. Settings, invites, pictures and communities are still to come.
 
 use crate::devices::Target;
 use crate::fields::required;
@@ -7,7 +7,7 @@ use crate::messages::recipient;
 use crate::Services;
 use wuts_core::error::DomainResult;
 use wuts_core::{DomainError, FieldError};
-pub use wuts_device::{GroupInfo, GroupMember};
+pub use wuts_device::{GroupInfo, GroupMember, ParticipantAction, ParticipantResult};
 
 /// WhatsApp's longest group name.
 pub const GROUP_NAME_MAX: usize = 100;
@@ -133,6 +133,37 @@ impl Services {
         let (_, live) = self.live(at).await?;
         live.set_group_ephemeral(&jid, secs).await?;
         Ok(secs)
+    }
+
+    /// Adds, removes, promotes or demotes participants (`action` by WUTS's name, else
+    /// `default`); one outcome per participant.
+    pub async fn change_participants(
+        &self,
+        at: &Target,
+        jid: &str,
+        action: Option<&str>,
+        default: ParticipantAction,
+        people: &[String],
+    ) -> DomainResult<(ParticipantAction, Vec<ParticipantResult>)> {
+        let jid = group_jid("jid", jid)?;
+        let action = match action.map(str::trim) {
+            None | Some("") => default,
+            Some("add") => ParticipantAction::Add,
+            Some("remove") => ParticipantAction::Remove,
+            Some("promote") => ParticipantAction::Promote,
+            Some("demote") => ParticipantAction::Demote,
+            Some(other) => {
+                return Err(DomainError::fields(vec![FieldError::new(
+                    "action",
+                    "must be add, remove, promote or demote",
+                )
+                .with_value(other)]))
+            }
+        };
+        let people = participants("participants", people)?;
+        let (_, live) = self.live(at).await?;
+        let results = live.change_participants(&jid, action, &people).await?;
+        Ok((action, results))
     }
 
     /// Leaves a group.

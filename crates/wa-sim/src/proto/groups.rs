@@ -164,6 +164,119 @@ fn leave(sim: &Sim, phone: &str, device: u16, iq: &Node, l: &Node) -> Node {
     iq_result(iq, vec![NodeBuilder::new("leave").children(left).build()])
 }
 
+/// `<add|remove|promote|demote><participant jid/>…</…>`: an admin changes members. Each
+/// participant answers on its own: `error="409"` already a member (add), `404` not a member,
+/// `403` the super admin (remove, demote). The members are told with the same tag; people
+/// added get `<create>` (they joined), people removed get `<remove>` too.
+fn participants_change(
+    sim: &Sim,
+    phone: &str,
+    device: u16,
+    iq: &Node,
+    group_id: &str,
+    c: &Node,
+) -> Node {
+    let mut inner = sim.lock();
+    let Some(group) = inner.groups.get(group_id).cloned() else {
+        return iq_error(iq, 404, "item-not-found");
+    };
+    if group.role(phone).is_none() {
+        return iq_error(iq, 403, "forbidden");
+    }
+    let action: &'static str = match c.tag.as_ref() {
+        "add" => "add",
+        "remove" => "remove",
+        "promote" => "promote",
+        _ => "demote",
+    };
+    let mut answers = Vec::new();
+    let mut changed = Vec::new();
+    for p in c.get_children_by_tag("participant") {
+        let Some(jid) = attr(p, "jid") else { continue };
+        let Some(who) = phone_of_jid(&inner, &jid) else {
+            answers.push(
+                NodeBuilder::new("participant")
+                    .attr("jid", jid)
+                    .attr("error", "400")
+                    .build(),
+            );
+            continue;
+        };
+        let member = group.participants.contains(&who);
+        let error = match action {
+            "add" if member => Some("409"),
+            "add" => None,
+            _ if !member => Some("404"),
+            "remove" | "demote" if who == group.creator => Some("403"),
+            _ => None,
+        };
+        let mut b = NodeBuilder::new("participant")
+            .attr("jid", format!("{who}@s.whatsapp.net"))
+            .attr("phone_number", format!("{who}@s.whatsapp.net"));
+        if let Some(e) = error {
+            b = b.attr("error", e);
+        } else {
+            changed.push(who.clone());
+        }
+        answers.push(b.build());
+    }
+    for who in &changed {
+        inner.account_mut(who);
+    }
+    let before = group.clone();
+    if let Some(g) = inner.groups.get_mut(group_id) {
+        for who in &changed {
+            match action {
+                "add" => g.participants.push(who.clone()),
+                "remove" => {
+                    g.participants.retain(|m| m != who);
+                    g.admins.retain(|m| m != who);
+                }
+                "promote" => {
+                    if !g.admins.contains(who) {
+                        g.admins.push(who.clone());
+                    }
+                }
+                _ => g.admins.retain(|m| m != who),
+            }
+        }
+    }
+    if !changed.is_empty() {
+        let after = inner.groups.get(group_id).cloned().unwrap_or(group);
+        let list: Vec<Node> = changed
+            .iter()
+            .map(|w| {
+                NodeBuilder::new("participant")
+                    .attr("jid", format!("{w}@s.whatsapp.net"))
+                    .build()
+            })
+            .collect();
+        let change = NodeBuilder::new(action).children(list.clone()).build();
+        // Who hears of it: the members after an add (the added hear of their joining below),
+        // the members before a remove (the removed hear of it too).
+        let mut told = if action == "remove" {
+            before
+        } else {
+            after.clone()
+        };
+        if action == "add" {
+            told.participants.retain(|m| !changed.contains(m));
+        }
+        notify_members(&mut inner, &told, phone, change, Some((phone, device)));
+        if action == "add" {
+            let joined = NodeBuilder::new("create")
+                .attr("type", "new")
+                .attr("reason", "add")
+                .children([group_node(&inner, &after)])
+                .build();
+            let mut newcomers = after.clone();
+            newcomers.participants = changed.clone();
+            notify_members(&mut inner, &newcomers, phone, joined, None);
+        }
+    }
+    iq_result(iq, vec![NodeBuilder::new(action).children(answers).build()])
+}
+
 /// `<participating>` to `@g.us`: the groups the user is in.
 fn participating(sim: &Sim, phone: &str, iq: &Node) -> Node {
     let inner = sim.lock();
@@ -204,8 +317,16 @@ pub fn handle(sim: &Sim, phone: &str, device: u16, iq: &Node, kind: &str) -> Nod
     if kind != "set" {
         return iq_error(iq, 501, "feature-not-implemented");
     }
+    let first = iq.children().and_then(|c| c.first().cloned());
+    if let Some(c) = first
+        .clone()
+        .filter(|c| matches!(c.tag.as_ref(), "add" | "remove" | "promote" | "demote"))
+    {
+        drop(inner);
+        return participants_change(sim, phone, device, iq, &group_id, &c);
+    }
     // Settings: only admins change them.
-    let setting = iq.children().and_then(|c| c.first().cloned());
+    let setting = first;
     if let Some(c) = setting.filter(|c| {
         matches!(
             c.tag.as_ref(),

@@ -1,4 +1,5 @@
-//! WUTS "groups" (issue 13, in part): create, list, read, the disappearing timer, leave.
+//! WUTS "groups" (issue 13, in part): create, list, read, the disappearing timer, leave,
+//! participants.
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{DeviceCtx, DeviceJson, DeviceQuery, Path};
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
-use wuts_service::groups::{CreateGroup, GroupInfo};
+use wuts_service::groups::{CreateGroup, GroupInfo, ParticipantAction};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -17,6 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_group))
         .routes(routes!(set_ephemeral))
         .routes(routes!(leave_group))
+        .routes(routes!(add_participants, remove_participants))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -225,6 +227,104 @@ async fn set_ephemeral(
     }))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantsBody {
+    /// Phone numbers (any formatting), user JIDs or LIDs.
+    #[schema(required = true)]
+    #[serde(default)]
+    participants: Vec<String>,
+    /// `add`, `remove`, `promote` or `demote` (default: add for POST, remove for DELETE).
+    action: Option<String>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantOutcome {
+    jid: String,
+    phone_number: Option<String>,
+    is_admin: bool,
+    is_super_admin: bool,
+    /// Whether WhatsApp made the change for this participant.
+    success: bool,
+    /// WhatsApp's code when it did not (409 already a member, 404 not a member, 403 not
+    /// allowed, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantsResponse {
+    success: bool,
+    group_jid: String,
+    /// `add`, `remove`, `promote` or `demote`.
+    action: &'static str,
+    participants: Vec<ParticipantOutcome>,
+}
+
+async fn participants(
+    s: AppState,
+    at: wuts_service::Target,
+    jid: String,
+    b: ParticipantsBody,
+    default: ParticipantAction,
+) -> ApiResult<axum::Json<ParticipantsResponse>> {
+    let (action, results) = s
+        .services
+        .change_participants(&at, &jid, b.action.as_deref(), default, &b.participants)
+        .await?;
+    let admin_now = action == ParticipantAction::Promote;
+    Ok(axum::Json(ParticipantsResponse {
+        success: true,
+        group_jid: jid.trim().to_string(),
+        action: match action {
+            ParticipantAction::Add => "add",
+            ParticipantAction::Remove => "remove",
+            ParticipantAction::Promote => "promote",
+            ParticipantAction::Demote => "demote",
+        },
+        participants: results
+            .into_iter()
+            .map(|r| ParticipantOutcome {
+                jid: r.jid,
+                phone_number: r.phone_number,
+                is_admin: admin_now && r.error.is_none(),
+                is_super_admin: false,
+                success: r.error.is_none(),
+                error: r.error,
+            })
+            .collect(),
+    }))
+}
+
+/// Adds participants (or removes, promotes, demotes them with `action`).
+#[utoipa::path(post, path = "/groups/{jid}/participants", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "group JID (…@g.us)"), DeviceQuery), request_body = ParticipantsBody,
+    responses((status = 200, body = ParticipantsResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn add_participants(
+    State(s): State<AppState>,
+    Path(jid): Path<String>,
+    DeviceJson { at, body: b }: DeviceJson<ParticipantsBody>,
+) -> ApiResult<axum::Json<ParticipantsResponse>> {
+    participants(s, at, jid, b, ParticipantAction::Add).await
+}
+
+/// Removes participants (or another `action`).
+#[utoipa::path(delete, path = "/groups/{jid}/participants", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "group JID (…@g.us)"), DeviceQuery), request_body = ParticipantsBody,
+    responses((status = 200, body = ParticipantsResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn remove_participants(
+    State(s): State<AppState>,
+    Path(jid): Path<String>,
+    DeviceJson { at, body: b }: DeviceJson<ParticipantsBody>,
+) -> ApiResult<axum::Json<ParticipantsResponse>> {
+    participants(s, at, jid, b, ParticipantAction::Remove).await
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct LeaveResponse {
     success: bool,
@@ -245,4 +345,4 @@ async fn leave_group(
     Ok(axum::Json(LeaveResponse { success: true }))
 }
 
-crate::extract::device_id_in_body!(CreateGroupBody, EphemeralBody);
+crate::extract::device_id_in_body!(CreateGroupBody, EphemeralBody, ParticipantsBody);

@@ -206,3 +206,165 @@ async fn create_read_time_and_leave_a_group(b: Backend) {
     app.stop().await;
     sim.stop().await;
 }
+
+both_backends!(participants_change_and_members_hear_of_it);
+
+/// A adds B to a group, promotes, demotes and removes B through the API: each outcome per
+/// participant, B hears each change, and a removed B stops receiving the group's messages.
+async fn participants_change_and_members_hear_of_it(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (admin, user_b) = two_accounts(&app, &sim, "members", ["15554440071", "15554440072"]).await;
+    let rx_b = hook(
+        &app,
+        &user_b,
+        &["group.joined", "group.info", "message.received"],
+    )
+    .await;
+    let (st, r) = app
+        .post(
+            "/groups",
+            &admin,
+            json!({"name": "crew", "participants": ["15554440073"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let gjid = r["group"]["jid"].as_str().unwrap().to_string();
+    let path = format!("/groups/{gjid}/participants");
+    let held = || {
+        let url = format!(
+            "{}/admin/groups/{}",
+            sim.http_url(),
+            gjid.trim_end_matches("@g.us")
+        );
+        async move {
+            reqwest::get(url)
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+
+    // Added: B's device hears it joined; adding B again is refused for B alone.
+    let (st, r) = app
+        .post(&path, &admin, json!({"participants": ["15554440072"]}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["action"], json!("add"));
+    assert_eq!(r["participants"][0]["success"], json!(true), "{r}");
+    rx_b.until("group.joined at b", |r| {
+        r.iter().any(|x| {
+            x.1["event"] == json!("group.joined") && x.1["data"]["group_jid"] == json!(gjid)
+        })
+    })
+    .await;
+    let (st, r) = app
+        .post(
+            &path,
+            &admin,
+            json!({"participants": ["15554440072", "15554440074"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["participants"][0]["success"], json!(false), "{r}");
+    assert_eq!(r["participants"][0]["error"], json!("409"), "{r}");
+    assert_eq!(r["participants"][1]["success"], json!(true), "{r}");
+
+    // Promoted, then demoted: B hears both, the server holds the roles.
+    for (action, admin_now) in [("promote", true), ("demote", false)] {
+        let (st, r) = app
+            .post(
+                &path,
+                &admin,
+                json!({"participants": ["15554440072"], "action": action}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert_eq!(r["participants"][0]["is_admin"], json!(admin_now), "{r}");
+        rx_b.until(action, |r| {
+            r.iter().any(|x| {
+                x.1["event"] == json!("group.info")
+                    && x.1["data"]["action"]["type"] == json!(action)
+                    && x.1["data"]["participant"] == json!("15554440071@s.whatsapp.net")
+            })
+        })
+        .await;
+        let g = held().await;
+        let is_admin = g["admins"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("15554440072"));
+        assert_eq!(is_admin, admin_now, "{g}");
+    }
+
+    // Removed (DELETE's default): B hears it and no longer gets the group's messages.
+    let (st, r) = app
+        .call(
+            reqwest::Method::DELETE,
+            &path,
+            Some(&admin),
+            Some(json!({"participants": ["15554440072"]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["action"], json!("remove"));
+    rx_b.until("removed at b", |r| {
+        r.iter().any(|x| {
+            x.1["event"] == json!("group.info") && x.1["data"]["action"]["type"] == json!("remove")
+        })
+    })
+    .await;
+    let g = held().await;
+    assert!(
+        !g["participants"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("15554440072")),
+        "{g}"
+    );
+    let (st, _) = app
+        .post(
+            "/send/text",
+            &admin,
+            json!({"number": gjid, "text": "after b left"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = app
+        .post(
+            "/send/text",
+            &admin,
+            json!({"number": "15554440072", "text": "direct"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    // B's messages arrive in order: the direct one last, the group's never.
+    let got = rx_b
+        .until("the direct text at b", |r| {
+            r.iter().any(|x| x.1["data"]["content"] == json!("direct"))
+        })
+        .await;
+    assert!(
+        !got.iter()
+            .any(|x| x.1["data"]["content"] == json!("after b left")),
+        "a removed member got the group's message"
+    );
+
+    // Bad input, by field.
+    for (body, field) in [
+        (json!({"participants": []}), "participants"),
+        (
+            json!({"participants": ["15554440072"], "action": "kick"}),
+            "action",
+        ),
+        (json!({"participants": ["x"]}), "participants[0]"),
+    ] {
+        let (st, e) = app.post(&path, &admin, body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {e}");
+        assert_eq!(e["validation"][0]["field"], json!(field), "{body}: {e}");
+    }
+    app.stop().await;
+    sim.stop().await;
+}

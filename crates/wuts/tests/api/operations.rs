@@ -77,6 +77,7 @@ async fn health_ready_metrics_docs(b: Backend) {
         "/groups/{jid}",
         "/groups/{jid}/ephemeral",
         "/groups/{jid}/leave",
+        "/groups/{jid}/participants",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

@@ -322,6 +322,22 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             ),
             None,
         ),
+        "POST /groups/{jid}/participants" => (
+            Method::POST,
+            format!(
+                "/groups/120363000000000001@g.us/participants?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"participants": ["15550001111"]})),
+        ),
+        "DELETE /groups/{jid}/participants" => (
+            Method::DELETE,
+            format!(
+                "/groups/120363000000000001@g.us/participants?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"participants": ["15550001111"]})),
+        ),
         "POST /send/location" => (
             Method::POST,
             format!("/send/location?device_id={}", fresh_device().await),
@@ -524,7 +540,9 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "GET /groups"
         | "GET /groups/{jid}"
         | "PUT /groups/{jid}/ephemeral"
-        | "DELETE /groups/{jid}/leave" => match who {
+        | "DELETE /groups/{jid}/leave"
+        | "POST /groups/{jid}/participants"
+        | "DELETE /groups/{jid}/participants" => match who {
             User => StatusCode::CONFLICT,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -622,6 +640,8 @@ const ENDPOINTS: &[&str] = &[
     "GET /groups/{jid}",
     "PUT /groups/{jid}/ephemeral",
     "DELETE /groups/{jid}/leave",
+    "POST /groups/{jid}/participants",
+    "DELETE /groups/{jid}/participants",
 ];
 
 async fn permission_matrix(b: Backend) {
