@@ -261,6 +261,13 @@ pub struct Group {
     pub announce: bool,
     /// Only admins edit the group's info.
     pub locked: bool,
+    /// The description and its id (each edit names the id it replaces).
+    pub description: Option<String>,
+    pub description_id: Option<String>,
+    /// Joins need an admin's approval.
+    pub approval: bool,
+    /// `all_member_add` or `admin_add`.
+    pub add_mode: String,
 }
 
 impl Group {
@@ -341,6 +348,10 @@ impl Inner {
                 ephemeral: 0,
                 announce: false,
                 locked: false,
+                description: None,
+                description_id: None,
+                approval: false,
+                add_mode: "all_member_add".into(),
             },
         );
         jid

@@ -52,6 +52,19 @@ pub struct ParticipantResult {
     pub error: Option<String>,
 }
 
+/// Changes to a group's info and settings; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupChanges {
+    pub name: Option<String>,
+    /// `Some(None)` removes the description.
+    pub description: Option<Option<String>>,
+    pub announcement: Option<bool>,
+    pub locked: Option<bool>,
+    pub join_approval: Option<bool>,
+    /// Only admins add members (`true`), or every member.
+    pub admins_add: Option<bool>,
+}
+
 /// A group to create: its name and members (JIDs).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewGroup {
@@ -229,6 +242,70 @@ impl LiveDevice {
                 error: a.error,
             })
             .collect())
+    }
+
+    /// Applies each change (one request to WhatsApp per field), then reads the group back.
+    pub async fn change_group(
+        &self,
+        group: &str,
+        c: &GroupChanges,
+    ) -> Result<GroupInfo, RuntimeError> {
+        use whatsapp_rust::{
+            GroupDescription, GroupSubject, MemberAddMode, MembershipApprovalMode,
+            PreviousDescription,
+        };
+        let id = jid(group)?;
+        let groups = self.client.groups();
+        let invalid = |e: anyhow::Error| RuntimeError::Refused {
+            code: 400,
+            text: e.to_string(),
+        };
+        if let Some(name) = &c.name {
+            let subject = GroupSubject::new(name.clone()).map_err(invalid)?;
+            groups
+                .set_subject(id.clone(), subject)
+                .await
+                .map_err(refused)?;
+        }
+        if let Some(d) = &c.description {
+            let d = match d {
+                Some(text) => Some(GroupDescription::new(text.clone()).map_err(invalid)?),
+                None => None,
+            };
+            groups
+                .set_description(id.clone(), d, PreviousDescription::Resolve)
+                .await
+                .map_err(refused)?;
+        }
+        if let Some(on) = c.announcement {
+            groups.set_announce(id.clone(), on).await.map_err(refused)?;
+        }
+        if let Some(on) = c.locked {
+            groups.set_locked(id.clone(), on).await.map_err(refused)?;
+        }
+        if let Some(on) = c.join_approval {
+            let mode = if on {
+                MembershipApprovalMode::On
+            } else {
+                MembershipApprovalMode::Off
+            };
+            groups
+                .set_membership_approval(id.clone(), mode)
+                .await
+                .map_err(refused)?;
+        }
+        if let Some(admins) = c.admins_add {
+            let mode = if admins {
+                MemberAddMode::AdminAdd
+            } else {
+                MemberAddMode::AllMemberAdd
+            };
+            groups
+                .set_member_add_mode(id.clone(), mode)
+                .await
+                .map_err(refused)?;
+        }
+        self.group_info(group).await
     }
 
     /// Leaves a group.

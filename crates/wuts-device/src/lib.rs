@@ -16,7 +16,9 @@ pub mod media;
 pub mod media_http;
 
 pub use contacts::{Blocklist, ChatSetting, ChatState, Picture, UserInfo};
-pub use groups::{GroupInfo, GroupMember, NewGroup, ParticipantAction, ParticipantResult};
+pub use groups::{
+    GroupChanges, GroupInfo, GroupMember, NewGroup, ParticipantAction, ParticipantResult,
+};
 pub use live::{LiveDevice, LiveState};
 pub use whatsapp_rust::Jid;
 

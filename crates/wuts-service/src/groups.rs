@@ -7,7 +7,7 @@ use crate::messages::recipient;
 use crate::Services;
 use wuts_core::error::DomainResult;
 use wuts_core::{DomainError, FieldError};
-pub use wuts_device::{GroupInfo, GroupMember, ParticipantAction, ParticipantResult};
+pub use wuts_device::{GroupChanges, GroupInfo, GroupMember, ParticipantAction, ParticipantResult};
 
 /// WhatsApp's longest group name.
 pub const GROUP_NAME_MAX: usize = 100;
@@ -15,6 +15,22 @@ pub const GROUP_NAME_MAX: usize = 100;
 pub const GROUP_SIZE_MAX: usize = 1024;
 /// The timers WhatsApp offers for groups: off, 24 hours, 7 days, 90 days.
 pub const GROUP_TIMERS: [u32; 4] = [0, 86400, 604800, 7776000];
+
+/// WhatsApp's longest group description.
+pub const GROUP_DESCRIPTION_MAX: usize = 2048;
+
+/// Changes to a group as the caller gives them (`topic` and `description` both mean the
+/// description; an empty one removes it).
+#[derive(Debug, Clone, Default)]
+pub struct UpdateGroup {
+    pub name: Option<String>,
+    pub topic: Option<String>,
+    pub description: Option<String>,
+    pub announcement: Option<bool>,
+    pub locked: Option<bool>,
+    pub join_approval: Option<bool>,
+    pub member_add_mode: Option<String>,
+}
 
 /// A group to create, as the caller gives it.
 #[derive(Debug, Clone, Default)]
@@ -164,6 +180,64 @@ impl Services {
         let (_, live) = self.live(at).await?;
         let results = live.change_participants(&jid, action, &people).await?;
         Ok((action, results))
+    }
+
+    /// Changes a group's info and settings (at least one); answers the group as it is now.
+    pub async fn update_group(
+        &self,
+        at: &Target,
+        jid: &str,
+        u: UpdateGroup,
+    ) -> DomainResult<GroupInfo> {
+        let jid = group_jid("jid", jid)?;
+        let name = match &u.name {
+            Some(n) => Some(required("name", n, GROUP_NAME_MAX)?),
+            None => None,
+        };
+        let (field, text) = match (&u.description, &u.topic) {
+            (Some(d), _) => ("description", Some(d)),
+            (None, Some(t)) => ("topic", Some(t)),
+            (None, None) => ("description", None),
+        };
+        let description = match text.map(|t| t.trim()) {
+            None => None,
+            Some("") => Some(None),
+            Some(t) if t.chars().count() > GROUP_DESCRIPTION_MAX => {
+                return Err(DomainError::field(
+                    field,
+                    format!("at most {GROUP_DESCRIPTION_MAX} characters"),
+                ))
+            }
+            Some(t) => Some(Some(t.to_string())),
+        };
+        let admins_add = match u.member_add_mode.as_deref().map(str::trim) {
+            None => None,
+            Some("admin" | "admins" | "admin_add") => Some(true),
+            Some("all" | "all_members" | "all_member_add") => Some(false),
+            Some(other) => {
+                return Err(DomainError::fields(vec![FieldError::new(
+                    "member_add_mode",
+                    "must be admin or all",
+                )
+                .with_value(other)]))
+            }
+        };
+        let changes = GroupChanges {
+            name,
+            description,
+            announcement: u.announcement,
+            locked: u.locked,
+            join_approval: u.join_approval,
+            admins_add,
+        };
+        if changes == GroupChanges::default() {
+            return Err(DomainError::field(
+                "body",
+                "at least one of name, topic, description, announcement, locked, join_approval, member_add_mode",
+            ));
+        }
+        let (_, live) = self.live(at).await?;
+        Ok(live.change_group(&jid, &changes).await?)
     }
 
     /// Leaves a group.

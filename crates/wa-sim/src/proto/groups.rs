@@ -34,6 +34,26 @@ pub fn group_node(inner: &Inner, g: &Group) -> Node {
     if g.locked {
         children.push(NodeBuilder::new("locked").build());
     }
+    if let (Some(d), Some(id)) = (&g.description, &g.description_id) {
+        children.push(
+            NodeBuilder::new("description")
+                .attr("id", id.clone())
+                .children([NodeBuilder::new("body").string_content(d.clone()).build()])
+                .build(),
+        );
+    }
+    children.push(
+        NodeBuilder::new("membership_approval_mode")
+            .children([NodeBuilder::new("group_join")
+                .attr("state", if g.approval { "on" } else { "off" })
+                .build()])
+            .build(),
+    );
+    children.push(
+        NodeBuilder::new("member_add_mode")
+            .string_content(g.add_mode.clone())
+            .build(),
+    );
     if g.ephemeral > 0 {
         children.push(
             NodeBuilder::new("ephemeral")
@@ -277,6 +297,104 @@ fn participants_change(
     iq_result(iq, vec![NodeBuilder::new(action).children(answers).build()])
 }
 
+fn text_of(n: &Node) -> Option<String> {
+    match &n.content {
+        Some(wacore_binary::NodeContent::String(s)) => Some(s.to_string()),
+        Some(wacore_binary::NodeContent::Bytes(b)) => String::from_utf8(b.to_vec()).ok(),
+        _ => None,
+    }
+}
+
+/// The group's info: its subject and description (anyone unless the group is locked), its
+/// join approval and who may add members (admins). Members are told with the same change.
+fn info_change(sim: &Sim, phone: &str, device: u16, iq: &Node, group_id: &str, c: &Node) -> Node {
+    let mut inner = sim.lock();
+    let Some(group) = inner.groups.get(group_id).cloned() else {
+        return iq_error(iq, 404, "item-not-found");
+    };
+    let admin = group.role(phone).is_some();
+    let admin_only = matches!(
+        c.tag.as_ref(),
+        "membership_approval_mode" | "member_add_mode"
+    );
+    if !admin && (admin_only || group.locked) {
+        return iq_error(iq, 403, "forbidden");
+    }
+    let now = super::now_secs();
+    let author = format!("{phone}@s.whatsapp.net");
+    let change = match c.tag.as_ref() {
+        "subject" => {
+            let Some(subject) = text_of(c).filter(|t| !t.trim().is_empty()) else {
+                return iq_error(iq, 400, "bad-request");
+            };
+            if let Some(g) = inner.groups.get_mut(group_id) {
+                g.subject = subject.clone();
+            }
+            NodeBuilder::new("subject")
+                .attr("subject", subject)
+                .attr("s_o", author)
+                .attr("s_t", now.to_string())
+                .build()
+        }
+        "description" => {
+            if let Some(prev) = attr(c, "prev") {
+                if group.description_id.as_deref() != Some(prev.as_str()) {
+                    return iq_error(iq, 409, "conflict");
+                }
+            }
+            let deleted = attr(c, "delete").as_deref() == Some("true");
+            let body = c.get_optional_child("body").and_then(text_of);
+            let id = attr(c, "id").unwrap_or_else(|| format!("{:X}", rand::random::<u64>()));
+            if let Some(g) = inner.groups.get_mut(group_id) {
+                if deleted {
+                    g.description = None;
+                    g.description_id = None;
+                } else {
+                    g.description = body.clone();
+                    g.description_id = Some(id.clone());
+                }
+            }
+            let mut b = NodeBuilder::new("description").attr("id", id);
+            if deleted {
+                b = b.attr("delete", "true");
+            } else if let Some(body) = body {
+                b = b.children([NodeBuilder::new("body").string_content(body).build()]);
+            }
+            b.build()
+        }
+        "membership_approval_mode" => {
+            let on = c
+                .get_optional_child("group_join")
+                .and_then(|j| attr(j, "state"))
+                .as_deref()
+                == Some("on");
+            if let Some(g) = inner.groups.get_mut(group_id) {
+                g.approval = on;
+            }
+            NodeBuilder::new("membership_approval_mode")
+                .children([NodeBuilder::new("group_join")
+                    .attr("state", if on { "on" } else { "off" })
+                    .build()])
+                .build()
+        }
+        _ => {
+            let mode = text_of(c).unwrap_or_default();
+            if mode != "admin_add" && mode != "all_member_add" {
+                return iq_error(iq, 400, "bad-request");
+            }
+            if let Some(g) = inner.groups.get_mut(group_id) {
+                g.add_mode = mode.clone();
+            }
+            NodeBuilder::new("member_add_mode")
+                .string_content(mode)
+                .build()
+        }
+    };
+    let after = inner.groups.get(group_id).cloned().unwrap_or(group);
+    notify_members(&mut inner, &after, phone, change, Some((phone, device)));
+    iq_result(iq, vec![])
+}
+
 /// `<participating>` to `@g.us`: the groups the user is in.
 fn participating(sim: &Sim, phone: &str, iq: &Node) -> Node {
     let inner = sim.lock();
@@ -324,6 +442,15 @@ pub fn handle(sim: &Sim, phone: &str, device: u16, iq: &Node, kind: &str) -> Nod
     {
         drop(inner);
         return participants_change(sim, phone, device, iq, &group_id, &c);
+    }
+    if let Some(c) = first.clone().filter(|c| {
+        matches!(
+            c.tag.as_ref(),
+            "subject" | "description" | "membership_approval_mode" | "member_add_mode"
+        )
+    }) {
+        drop(inner);
+        return info_change(sim, phone, device, iq, &group_id, &c);
     }
     // Settings: only admins change them.
     let setting = first;

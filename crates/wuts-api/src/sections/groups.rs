@@ -10,12 +10,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
-use wuts_service::groups::{CreateGroup, GroupInfo, ParticipantAction};
+use wuts_service::groups::{CreateGroup, GroupInfo, ParticipantAction, UpdateGroup};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_group, list_groups))
-        .routes(routes!(get_group))
+        .routes(routes!(get_group, update_group))
         .routes(routes!(set_ephemeral))
         .routes(routes!(leave_group))
         .routes(routes!(add_participants, remove_participants))
@@ -193,6 +193,59 @@ async fn get_group(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct UpdateGroupBody {
+    /// 1–100 characters.
+    name: Option<String>,
+    /// The description (as `description`); empty removes it.
+    topic: Option<String>,
+    /// At most 2,048 characters; empty removes it.
+    description: Option<String>,
+    /// Only admins send.
+    announcement: Option<bool>,
+    /// Only admins edit the group's info.
+    locked: Option<bool>,
+    /// Joins need an admin's approval.
+    join_approval: Option<bool>,
+    /// `admin` (only admins add members) or `all`.
+    member_add_mode: Option<String>,
+    device_id: Option<String>,
+}
+
+/// Updates one or more of the group's properties; answers the group (without participants).
+#[utoipa::path(patch, path = "/groups/{jid}", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "group JID (…@g.us)"), DeviceQuery), request_body = UpdateGroupBody,
+    responses((status = 200, body = GroupResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn update_group(
+    State(s): State<AppState>,
+    Path(jid): Path<String>,
+    DeviceJson { at, body: b }: DeviceJson<UpdateGroupBody>,
+) -> ApiResult<axum::Json<GroupResponse>> {
+    let g = s
+        .services
+        .update_group(
+            &at,
+            &jid,
+            UpdateGroup {
+                name: b.name,
+                topic: b.topic,
+                description: b.description,
+                announcement: b.announcement,
+                locked: b.locked,
+                join_approval: b.join_approval,
+                member_add_mode: b.member_add_mode,
+            },
+        )
+        .await?;
+    Ok(axum::Json(GroupResponse {
+        success: true,
+        group: group(g, false),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EphemeralBody {
     /// 0 (off), 86400, 604800 or 7776000.
     #[schema(required = true)]
@@ -345,4 +398,9 @@ async fn leave_group(
     Ok(axum::Json(LeaveResponse { success: true }))
 }
 
-crate::extract::device_id_in_body!(CreateGroupBody, EphemeralBody, ParticipantsBody);
+crate::extract::device_id_in_body!(
+    CreateGroupBody,
+    EphemeralBody,
+    ParticipantsBody,
+    UpdateGroupBody
+);

@@ -368,3 +368,92 @@ async fn participants_change_and_members_hear_of_it(b: Backend) {
     app.stop().await;
     sim.stop().await;
 }
+
+both_backends!(settings_change_and_members_hear_of_them);
+
+/// A changes the group's name, description and settings through `PATCH /groups/{jid}`: the
+/// answer and the simulator show them, B hears each as `group.info`; once locked, B (not an
+/// admin) cannot rename it.
+async fn settings_change_and_members_hear_of_them(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (admin, user_b) =
+        two_accounts(&app, &sim, "settings", ["15554440081", "15554440082"]).await;
+    let rx_b = hook(&app, &user_b, &["group.info"]).await;
+    let (st, r) = app
+        .post(
+            "/groups",
+            &admin,
+            json!({"name": "club", "participants": ["15554440082"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let gjid = r["group"]["jid"].as_str().unwrap().to_string();
+    let patch = |token: String, body: Value| {
+        let (app, path) = (&app, format!("/groups/{gjid}"));
+        async move {
+            app.call(reqwest::Method::PATCH, &path, Some(&token), Some(body))
+                .await
+        }
+    };
+
+    let (st, r) = patch(
+        admin.clone(),
+        json!({"name": "book club", "topic": "one book a month", "locked": true,
+               "announcement": true, "join_approval": true, "member_add_mode": "admin"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let g = &r["group"];
+    assert_eq!(g["name"], json!("book club"), "{r}");
+    assert_eq!(g["topic"], json!("one book a month"), "{r}");
+    assert_eq!(g["is_locked"], json!(true), "{r}");
+    assert_eq!(g["is_announce"], json!(true), "{r}");
+    assert_eq!(g["join_approval"], json!(true), "{r}");
+    assert!(g.get("participants").is_none(), "{r}");
+    let held: Value = reqwest::get(format!(
+        "{}/admin/groups/{}",
+        sim.http_url(),
+        gjid.trim_end_matches("@g.us")
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(held["add_mode"], json!("admin_add"), "{held}");
+    assert_eq!(held["description"], json!("one book a month"), "{held}");
+    for kind in [
+        "subject",
+        "description",
+        "locked",
+        "announce",
+        "membership_approval_mode",
+        "member_add_mode",
+    ] {
+        rx_b.until(kind, |r| {
+            r.iter().any(|x| {
+                x.1["event"] == json!("group.info")
+                    && x.1["data"]["action"]["type"] == json!(kind)
+                    && x.1["data"]["participant"] == json!("15554440081@s.whatsapp.net")
+            })
+        })
+        .await;
+    }
+
+    // B is not an admin of a locked group: WhatsApp refuses, in the envelope.
+    let (st, e) = patch(user_b.clone(), json!({"name": "mine now"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(e["success"], json!(false), "{e}");
+    // Bad input.
+    let (st, e) = patch(admin.clone(), json!({})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["validation"][0]["field"], json!("body"), "{e}");
+    let (st, e) = patch(admin.clone(), json!({"member_add_mode": "anyone"})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["validation"][0]["field"], json!("member_add_mode"), "{e}");
+    let (st, e) = patch(admin.clone(), json!({"name": "x".repeat(101)})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    app.stop().await;
+    sim.stop().await;
+}

@@ -338,6 +338,14 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             ),
             Some(json!({"participants": ["15550001111"]})),
         ),
+        "PATCH /groups/{jid}" => (
+            Method::PATCH,
+            format!(
+                "/groups/120363000000000001@g.us?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"name": "renamed"})),
+        ),
         "POST /send/location" => (
             Method::POST,
             format!("/send/location?device_id={}", fresh_device().await),
@@ -542,7 +550,8 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "PUT /groups/{jid}/ephemeral"
         | "DELETE /groups/{jid}/leave"
         | "POST /groups/{jid}/participants"
-        | "DELETE /groups/{jid}/participants" => match who {
+        | "DELETE /groups/{jid}/participants"
+        | "PATCH /groups/{jid}" => match who {
             User => StatusCode::CONFLICT,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -642,6 +651,7 @@ const ENDPOINTS: &[&str] = &[
     "DELETE /groups/{jid}/leave",
     "POST /groups/{jid}/participants",
     "DELETE /groups/{jid}/participants",
+    "PATCH /groups/{jid}",
 ];
 
 async fn permission_matrix(b: Backend) {
