@@ -268,6 +268,10 @@ pub struct Group {
     pub approval: bool,
     /// `all_member_add` or `admin_add`.
     pub add_mode: String,
+    /// The current invite code (made when first asked for; a reset replaces it).
+    pub invite_code: Option<String>,
+    /// Who asked to join and waits for an admin (join approval on).
+    pub pending: Vec<String>,
 }
 
 impl Group {
@@ -352,6 +356,8 @@ impl Inner {
                 description_id: None,
                 approval: false,
                 add_mode: "all_member_add".into(),
+                invite_code: None,
+                pending: Vec::new(),
             },
         );
         jid

@@ -308,6 +308,46 @@ impl LiveDevice {
         self.group_info(group).await
     }
 
+    /// The group's invite link (`https://chat.whatsapp.com/<code>`); `reset` revokes the old
+    /// one and answers the new.
+    pub async fn invite_link(&self, group: &str, reset: bool) -> Result<String, RuntimeError> {
+        self.client
+            .groups()
+            .get_invite_link(jid(group)?, reset)
+            .await
+            .map_err(refused)
+    }
+
+    /// Joins by an invite link (or code), or by a v4 invite (`group`, its code and the admin who
+    /// sent it); answers the group and whether an admin must approve first.
+    pub async fn join_group(
+        &self,
+        link: Option<&str>,
+        v4: Option<(&str, &str, &str)>,
+    ) -> Result<(String, bool), RuntimeError> {
+        use whatsapp_rust::JoinGroupResult;
+        let groups = self.client.groups();
+        let result = match (link, v4) {
+            (Some(link), _) => groups.join_with_invite_code(link).await,
+            (None, Some((group, code, admin))) => {
+                groups
+                    .join_with_invite_v4(jid(group)?, code, 0, jid(admin)?)
+                    .await
+            }
+            (None, None) => {
+                return Err(RuntimeError::Refused {
+                    code: 400,
+                    text: "no invite".into(),
+                })
+            }
+        }
+        .map_err(refused)?;
+        Ok(match result {
+            JoinGroupResult::Joined(j) => (j.to_string(), false),
+            JoinGroupResult::PendingApproval(j) => (j.to_string(), true),
+        })
+    }
+
     /// Leaves a group.
     pub async fn leave_group(&self, group: &str) -> Result<(), RuntimeError> {
         self.client

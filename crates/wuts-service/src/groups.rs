@@ -32,6 +32,15 @@ pub struct UpdateGroup {
     pub member_add_mode: Option<String>,
 }
 
+/// How to join a group: a link, or a v4 invite's code, group and inviter.
+#[derive(Debug, Clone, Default)]
+pub struct JoinGroup {
+    pub link: Option<String>,
+    pub code: Option<String>,
+    pub group_jid: Option<String>,
+    pub inviter_jid: Option<String>,
+}
+
 /// A group to create, as the caller gives it.
 #[derive(Debug, Clone, Default)]
 pub struct CreateGroup {
@@ -238,6 +247,52 @@ impl Services {
         }
         let (_, live) = self.live(at).await?;
         Ok(live.change_group(&jid, &changes).await?)
+    }
+
+    /// The group's invite link; `reset` revokes it and answers a new one.
+    pub async fn invite_link(&self, at: &Target, jid: &str, reset: bool) -> DomainResult<String> {
+        let jid = group_jid("jid", jid)?;
+        let (_, live) = self.live(at).await?;
+        Ok(live.invite_link(&jid, reset).await?)
+    }
+
+    /// Joins a group by `link` (a chat.whatsapp.com link or its code), or by `code` +
+    /// `group_jid` + `inviter_jid` (a v4 invite); answers the group and whether an admin must
+    /// approve the join first.
+    pub async fn join_group(&self, at: &Target, j: JoinGroup) -> DomainResult<(String, bool)> {
+        let link = j.link.as_deref().map(str::trim).filter(|l| !l.is_empty());
+        let v4 = match (&j.code, &j.group_jid, &j.inviter_jid) {
+            _ if link.is_some() => None,
+            (None, None, None) => return Err(DomainError::field("link", "is required")),
+            (code, group, inviter) => {
+                let code = required("code", code.as_deref().unwrap_or(""), 64)?;
+                let group = group_jid("group_jid", group.as_deref().unwrap_or(""))?;
+                let inviter = recipient("inviter_jid", inviter.as_deref().unwrap_or(""))?;
+                Some((code, group, inviter))
+            }
+        };
+        if let Some(l) = link {
+            let code = l
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .split('?')
+                .next()
+                .unwrap_or("");
+            let ok = l.starts_with("https://chat.whatsapp.com/") || !l.contains('/');
+            if !ok || code.is_empty() || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(DomainError::fields(vec![FieldError::new(
+                    "link",
+                    "must be a https://chat.whatsapp.com/… link or its code",
+                )
+                .with_value(l)]));
+            }
+        }
+        let (_, live) = self.live(at).await?;
+        let v4 = v4
+            .as_ref()
+            .map(|(c, g, i)| (g.as_str(), c.as_str(), i.as_str()));
+        Ok(live.join_group(link, v4).await?)
     }
 
     /// Leaves a group.

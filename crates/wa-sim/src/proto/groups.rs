@@ -395,6 +395,76 @@ fn info_change(sim: &Sim, phone: &str, device: u16, iq: &Node, group_id: &str, c
     iq_result(iq, vec![])
 }
 
+fn new_invite_code() -> String {
+    const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    (0..22)
+        .map(|_| LETTERS[rand::random::<u32>() as usize % LETTERS.len()] as char)
+        .collect()
+}
+
+/// Joining by an invite code (a link's, or a v4 invite's for `group`): with join approval on,
+/// the request waits for an admin (`<membership_approval_request>`); else the joiner is a
+/// member, the members hear `<add reason="invite">` and the joiner's devices `<create>`. A
+/// code no group has (or an old one after a reset) is 404.
+fn join(sim: &Sim, phone: &str, device: u16, iq: &Node, group: Option<&str>, code: &str) -> Node {
+    let mut inner = sim.lock();
+    let found = inner
+        .groups
+        .iter()
+        .find(|(id, g)| {
+            !code.is_empty()
+                && g.invite_code.as_deref() == Some(code)
+                && group.is_none_or(|want| want == id.as_str())
+        })
+        .map(|(id, g)| (id.clone(), g.clone()));
+    let Some((id, group)) = found else {
+        return iq_error(iq, 404, "item-not-found");
+    };
+    if group.participants.iter().any(|p| p == phone) {
+        return iq_error(iq, 409, "conflict");
+    }
+    if group.approval {
+        if let Some(g) = inner.groups.get_mut(&id) {
+            if !g.pending.iter().any(|p| p == phone) {
+                g.pending.push(phone.to_string());
+            }
+        }
+        return iq_result(
+            iq,
+            vec![NodeBuilder::new("membership_approval_request")
+                .attr("jid", group.jid.clone())
+                .build()],
+        );
+    }
+    inner.account_mut(phone);
+    if let Some(g) = inner.groups.get_mut(&id) {
+        g.participants.push(phone.to_string());
+    }
+    let after = inner.groups.get(&id).cloned().unwrap_or(group.clone());
+    let who = NodeBuilder::new("participant")
+        .attr("jid", format!("{phone}@s.whatsapp.net"))
+        .build();
+    let change = NodeBuilder::new("add")
+        .attr("reason", "invite")
+        .children([who])
+        .build();
+    notify_members(&mut inner, &group, phone, change, None);
+    let joined = NodeBuilder::new("create")
+        .attr("type", "new")
+        .attr("reason", "invite")
+        .children([group_node(&inner, &after)])
+        .build();
+    let mut me = after.clone();
+    me.participants = vec![phone.to_string()];
+    notify_members(&mut inner, &me, phone, joined, Some((phone, device)));
+    iq_result(
+        iq,
+        vec![NodeBuilder::new("group")
+            .attr("jid", group.jid.clone())
+            .build()],
+    )
+}
+
 /// `<participating>` to `@g.us`: the groups the user is in.
 fn participating(sim: &Sim, phone: &str, iq: &Node) -> Node {
     let inner = sim.lock();
@@ -416,18 +486,53 @@ pub fn handle(sim: &Sim, phone: &str, device: u16, iq: &Node, kind: &str) -> Nod
             ("set", Some(c)) if c.tag == "create" => create(sim, phone, device, iq, &c),
             ("get", Some(c)) if c.tag == "participating" => participating(sim, phone, iq),
             ("set", Some(c)) if c.tag == "leave" => leave(sim, phone, device, iq, &c),
+            ("set", Some(c)) if c.tag == "invite" => {
+                let code = attr(&c, "code").unwrap_or_default();
+                join(sim, phone, device, iq, None, &code)
+            }
             _ => iq_error(iq, 501, "feature-not-implemented"),
         };
     }
     let Some((group_id, _)) = split_jid(&to) else {
         return iq_error(iq, 400, "bad-request");
     };
+    // A v4 invite is accepted by someone not in the group yet.
+    if let Some(a) = iq.get_optional_child("accept").filter(|_| kind == "set") {
+        let code = attr(a, "code").unwrap_or_default();
+        return join(sim, phone, device, iq, Some(&group_id), &code);
+    }
     let mut inner = sim.lock();
     let Some(group) = inner.groups.get(&group_id).cloned() else {
         return iq_error(iq, 404, "item-not-found");
     };
     if !group.participants.iter().any(|p| p == phone) {
         return iq_error(iq, 403, "forbidden");
+    }
+    // The invite link: admins read it (made on first use) and reset it (the old one fails).
+    if iq.get_optional_child("invite").is_some() {
+        if group.role(phone).is_none() {
+            return iq_error(iq, 403, "forbidden");
+        }
+        let reset = kind == "set";
+        let code = match (&group.invite_code, reset) {
+            (Some(c), false) => c.clone(),
+            _ => {
+                let code = new_invite_code();
+                if let Some(g) = inner.groups.get_mut(&group_id) {
+                    g.invite_code = Some(code.clone());
+                }
+                code
+            }
+        };
+        if reset {
+            let after = inner.groups.get(&group_id).cloned().unwrap_or(group);
+            let change = NodeBuilder::new("revoke").build();
+            notify_members(&mut inner, &after, phone, change, Some((phone, device)));
+        }
+        return iq_result(
+            iq,
+            vec![NodeBuilder::new("invite").attr("code", code).build()],
+        );
     }
     if kind == "get" && iq.get_optional_child("query").is_some() {
         return iq_result(iq, vec![group_node(&inner, &group)]);

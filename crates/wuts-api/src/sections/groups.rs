@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
-use wuts_service::groups::{CreateGroup, GroupInfo, ParticipantAction, UpdateGroup};
+use wuts_service::groups::{CreateGroup, GroupInfo, JoinGroup, ParticipantAction, UpdateGroup};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -19,6 +19,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_ephemeral))
         .routes(routes!(leave_group))
         .routes(routes!(add_participants, remove_participants))
+        .routes(routes!(invite_link))
+        .routes(routes!(reset_invite))
+        .routes(routes!(join_group))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -379,6 +382,105 @@ async fn remove_participants(
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct InviteResponse {
+    success: bool,
+    group_jid: String,
+    invite_link: String,
+    /// After a reset: when (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reset_at: Option<String>,
+}
+
+/// The group's current invite link (not regenerated).
+#[utoipa::path(get, path = "/groups/{jid}/invite", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "group JID (…@g.us)"), DeviceQuery),
+    responses((status = 200, body = InviteResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn invite_link(
+    State(s): State<AppState>,
+    DeviceCtx(at): DeviceCtx,
+    Path(jid): Path<String>,
+) -> ApiResult<axum::Json<InviteResponse>> {
+    let link = s.services.invite_link(&at, &jid, false).await?;
+    Ok(axum::Json(InviteResponse {
+        success: true,
+        group_jid: jid.trim().to_string(),
+        invite_link: link,
+        reset_at: None,
+    }))
+}
+
+/// Revokes the invite link and issues a new one; the old link stops working.
+#[utoipa::path(post, path = "/groups/{jid}/invite/reset", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "group JID (…@g.us)"), DeviceQuery),
+    responses((status = 200, body = InviteResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn reset_invite(
+    State(s): State<AppState>,
+    DeviceCtx(at): DeviceCtx,
+    Path(jid): Path<String>,
+) -> ApiResult<axum::Json<InviteResponse>> {
+    let link = s.services.invite_link(&at, &jid, true).await?;
+    Ok(axum::Json(InviteResponse {
+        success: true,
+        group_jid: jid.trim().to_string(),
+        invite_link: link,
+        reset_at: Some(rfc3339(wuts_core::time::now_millis())),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinBody {
+    /// `https://chat.whatsapp.com/<code>` (or the bare code).
+    link: Option<String>,
+    /// A v4 invite's code, with `group_jid` and `inviter_jid` (instead of `link`).
+    code: Option<String>,
+    group_jid: Option<String>,
+    inviter_jid: Option<String>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JoinResponse {
+    success: bool,
+    /// True when an admin must approve the join first.
+    pending_approval: bool,
+    group_jid: String,
+}
+
+/// Joins a group by invite link, or by a v4 invite's code, group and inviter.
+#[utoipa::path(post, path = "/groups/join", tag = "groups", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = JoinBody,
+    responses((status = 200, body = JoinResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn join_group(
+    State(s): State<AppState>,
+    DeviceJson { at, body: b }: DeviceJson<JoinBody>,
+) -> ApiResult<axum::Json<JoinResponse>> {
+    let (group_jid, pending) = s
+        .services
+        .join_group(
+            &at,
+            JoinGroup {
+                link: b.link,
+                code: b.code,
+                group_jid: b.group_jid,
+                inviter_jid: b.inviter_jid,
+            },
+        )
+        .await?;
+    Ok(axum::Json(JoinResponse {
+        success: true,
+        pending_approval: pending,
+        group_jid,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct LeaveResponse {
     success: bool,
 }
@@ -401,6 +503,7 @@ async fn leave_group(
 crate::extract::device_id_in_body!(
     CreateGroupBody,
     EphemeralBody,
+    JoinBody,
     ParticipantsBody,
     UpdateGroupBody
 );

@@ -457,3 +457,113 @@ async fn settings_change_and_members_hear_of_them(b: Backend) {
     app.stop().await;
     sim.stop().await;
 }
+
+both_backends!(invites_reset_and_joins);
+
+/// Invites: B leaves, A reads the link and B joins by it; A resets it, the old link fails with
+/// a clear error and the new one works, as does a v4 invite (code, group, inviter); with join
+/// approval on, a join waits for an admin (`pending_approval`).
+async fn invites_reset_and_joins(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (admin, user_b) = two_accounts(&app, &sim, "invites", ["15554440091", "15554440092"]).await;
+    let (st, r) = app
+        .post(
+            "/groups",
+            &admin,
+            json!({"name": "open", "participants": ["15554440092"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let gjid = r["group"]["jid"].as_str().unwrap().to_string();
+    let leave = || {
+        let (app, path, token) = (&app, format!("/groups/{gjid}/leave"), user_b.clone());
+        async move {
+            let (st, r) = app
+                .call(reqwest::Method::DELETE, &path, Some(&token), None)
+                .await;
+            assert_eq!(st, StatusCode::OK, "{r}");
+        }
+    };
+    let members = || {
+        let (app, path, token) = (&app, format!("/groups/{gjid}"), admin.clone());
+        async move { app.get(&path, &token).await.1["group"]["members_count"].clone() }
+    };
+
+    leave().await;
+    let (st, r) = app.get(&format!("/groups/{gjid}/invite"), &admin).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["group_jid"], json!(gjid));
+    let link = r["invite_link"].as_str().unwrap().to_string();
+    assert!(link.starts_with("https://chat.whatsapp.com/"), "{r}");
+    let (st, again) = app.get(&format!("/groups/{gjid}/invite"), &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(again["invite_link"], json!(link), "not regenerated");
+    let (st, r) = app
+        .post("/groups/join", &user_b, json!({"link": link}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(
+        r,
+        json!({"success": true, "pending_approval": false, "group_jid": gjid})
+    );
+    assert_eq!(members().await, json!(2));
+
+    // Reset: the old link fails, the new one (and a v4 invite with its code) works.
+    let (st, r) = app
+        .post(&format!("/groups/{gjid}/invite/reset"), &admin, json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert!(r["reset_at"].is_string(), "{r}");
+    let new_link = r["invite_link"].as_str().unwrap().to_string();
+    assert_ne!(new_link, link);
+    leave().await;
+    let (st, e) = app
+        .post("/groups/join", &user_b, json!({"link": link}))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    assert_eq!(e["success"], json!(false), "{e}");
+    let code = new_link.rsplit('/').next().unwrap().to_string();
+    let (st, r) = app
+        .post(
+            "/groups/join",
+            &user_b,
+            json!({"code": code, "group_jid": gjid, "inviter_jid": "15554440091"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["pending_approval"], json!(false), "{r}");
+    assert_eq!(members().await, json!(2));
+
+    // Join approval on: a join waits.
+    let (st, r) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/groups/{gjid}"),
+            Some(&admin),
+            Some(json!({"join_approval": true})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    leave().await;
+    let (st, r) = app
+        .post("/groups/join", &user_b, json!({"link": new_link}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["pending_approval"], json!(true), "{r}");
+    assert_eq!(members().await, json!(1));
+
+    // Bad input, by field.
+    for (body, field) in [
+        (json!({}), "link"),
+        (json!({"link": "http://example.com/x"}), "link"),
+        (json!({"code": "abc"}), "group_jid"),
+        (json!({"code": "abc", "group_jid": gjid}), "inviter_jid"),
+    ] {
+        let (st, e) = app.post("/groups/join", &user_b, body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {e}");
+        assert_eq!(e["validation"][0]["field"], json!(field), "{body}: {e}");
+    }
+    app.stop().await;
+    sim.stop().await;
+}

@@ -78,6 +78,9 @@ async fn health_ready_metrics_docs(b: Backend) {
         "/groups/{jid}/ephemeral",
         "/groups/{jid}/leave",
         "/groups/{jid}/participants",
+        "/groups/{jid}/invite",
+        "/groups/{jid}/invite/reset",
+        "/groups/join",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

@@ -346,6 +346,27 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             ),
             Some(json!({"name": "renamed"})),
         ),
+        "GET /groups/{jid}/invite" => (
+            Method::GET,
+            format!(
+                "/groups/120363000000000001@g.us/invite?device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
+        "POST /groups/{jid}/invite/reset" => (
+            Method::POST,
+            format!(
+                "/groups/120363000000000001@g.us/invite/reset?device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
+        "POST /groups/join" => (
+            Method::POST,
+            format!("/groups/join?device_id={}", fresh_device().await),
+            Some(json!({"link": "https://chat.whatsapp.com/AbCdEf123"})),
+        ),
         "POST /send/location" => (
             Method::POST,
             format!("/send/location?device_id={}", fresh_device().await),
@@ -551,7 +572,10 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "DELETE /groups/{jid}/leave"
         | "POST /groups/{jid}/participants"
         | "DELETE /groups/{jid}/participants"
-        | "PATCH /groups/{jid}" => match who {
+        | "PATCH /groups/{jid}"
+        | "GET /groups/{jid}/invite"
+        | "POST /groups/{jid}/invite/reset"
+        | "POST /groups/join" => match who {
             User => StatusCode::CONFLICT,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -652,6 +676,9 @@ const ENDPOINTS: &[&str] = &[
     "POST /groups/{jid}/participants",
     "DELETE /groups/{jid}/participants",
     "PATCH /groups/{jid}",
+    "GET /groups/{jid}/invite",
+    "POST /groups/{jid}/invite/reset",
+    "POST /groups/join",
 ];
 
 async fn permission_matrix(b: Backend) {
