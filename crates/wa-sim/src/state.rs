@@ -272,6 +272,10 @@ pub struct Group {
     pub invite_code: Option<String>,
     /// Who asked to join and waits for an admin (join approval on).
     pub pending: Vec<String>,
+    /// The group's photo: its id (the bytes are not shown).
+    pub picture_id: Option<String>,
+    #[serde(skip)]
+    pub picture: Option<Vec<u8>>,
 }
 
 impl Group {
@@ -358,6 +362,8 @@ impl Inner {
                 add_mode: "all_member_add".into(),
                 invite_code: None,
                 pending: Vec::new(),
+                picture_id: None,
+                picture: None,
             },
         );
         jid

@@ -348,6 +348,21 @@ impl LiveDevice {
         })
     }
 
+    /// Sets the group's photo; answers its picture id.
+    pub async fn set_group_picture(
+        &self,
+        group: &str,
+        jpeg: Vec<u8>,
+    ) -> Result<String, RuntimeError> {
+        let res = self
+            .client
+            .groups()
+            .set_profile_picture(jid(group)?, jpeg)
+            .await
+            .map_err(refused)?;
+        Ok(res.id)
+    }
+
     /// Leaves a group.
     pub async fn leave_group(&self, group: &str) -> Result<(), RuntimeError> {
         self.client

@@ -295,6 +295,19 @@ impl Services {
         Ok(live.join_group(link, v4).await?)
     }
 
+    /// Sets the group's photo (a JPEG, base64); answers its picture id.
+    pub async fn set_group_picture(
+        &self,
+        at: &Target,
+        jid: &str,
+        image_base64: &str,
+    ) -> DomainResult<String> {
+        let jid = group_jid("jid", jid)?;
+        let jpeg = crate::instances::jpeg_base64("image_base64", image_base64)?;
+        let (_, live) = self.live(at).await?;
+        Ok(live.set_group_picture(&jid, jpeg).await?)
+    }
+
     /// Leaves a group.
     pub async fn leave_group(&self, at: &Target, jid: &str) -> DomainResult<()> {
         let jid = group_jid("jid", jid)?;

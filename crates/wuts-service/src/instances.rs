@@ -314,24 +314,30 @@ impl Services {
         at: &Target,
         image_base64: &str,
     ) -> DomainResult<String> {
-        use base64::Engine as _;
-        let raw = image_base64.trim();
-        let raw = raw.split_once("base64,").map_or(raw, |(_, b)| b);
-        if raw.is_empty() {
-            return Err(DomainError::field("image_base64", "is required"));
-        }
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(raw)
-            .map_err(|_| DomainError::field("image_base64", "is not valid base64"))?;
-        if bytes.len() > PICTURE_MAX {
-            return Err(DomainError::field("image_base64", "must be at most 2 MiB"));
-        }
-        if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            return Err(DomainError::field("image_base64", "must be a JPEG image"));
-        }
+        let bytes = jpeg_base64("image_base64", image_base64)?;
         let (_, live) = self.live(at).await?;
         live.set_profile_picture(bytes)
             .await
             .map_err(DomainError::from)
     }
+}
+
+/// A profile photo given as base64 (a `data:` URI's too): a JPEG of at most 2 MiB.
+pub(crate) fn jpeg_base64(field: &str, image_base64: &str) -> DomainResult<Vec<u8>> {
+    use base64::Engine as _;
+    let raw = image_base64.trim();
+    let raw = raw.split_once("base64,").map_or(raw, |(_, b)| b);
+    if raw.is_empty() {
+        return Err(DomainError::field(field, "is required"));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(raw)
+        .map_err(|_| DomainError::field(field, "is not valid base64"))?;
+    if bytes.len() > PICTURE_MAX {
+        return Err(DomainError::field(field, "must be at most 2 MiB"));
+    }
+    if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Err(DomainError::field(field, "must be a JPEG image"));
+    }
+    Ok(bytes)
 }

@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(invite_link))
         .routes(routes!(reset_invite))
         .routes(routes!(join_group))
+        .routes(routes!(set_picture))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -480,6 +481,43 @@ async fn join_group(
     }))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PictureBody {
+    /// A JPEG of at most 2 MiB, base64 (a `data:` URI too).
+    #[schema(required = true)]
+    #[serde(default)]
+    image_base64: String,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PictureResponse {
+    success: bool,
+    picture_id: String,
+}
+
+/// Sets the group's photo.
+#[utoipa::path(post, path = "/groups/{jid}/picture", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "group JID (…@g.us)"), DeviceQuery), request_body = PictureBody,
+    responses((status = 200, body = PictureResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn set_picture(
+    State(s): State<AppState>,
+    Path(jid): Path<String>,
+    DeviceJson { at, body: b }: DeviceJson<PictureBody>,
+) -> ApiResult<axum::Json<PictureResponse>> {
+    let id = s
+        .services
+        .set_group_picture(&at, &jid, &b.image_base64)
+        .await?;
+    Ok(axum::Json(PictureResponse {
+        success: true,
+        picture_id: id,
+    }))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct LeaveResponse {
     success: bool,
@@ -505,5 +543,6 @@ crate::extract::device_id_in_body!(
     EphemeralBody,
     JoinBody,
     ParticipantsBody,
+    PictureBody,
     UpdateGroupBody
 );

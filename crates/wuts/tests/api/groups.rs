@@ -441,6 +441,57 @@ async fn settings_change_and_members_hear_of_them(b: Backend) {
         .await;
     }
 
+    // The group's photo: set by A, held by the server for the group, A's own photo unchanged;
+    // B (not an admin of the locked group) may not change it.
+    const JPEG: &str = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AVN//2Q==";
+    let (st, r) = app
+        .post(
+            &format!("/groups/{gjid}/picture"),
+            &admin,
+            json!({"image_base64": JPEG}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let picture_id = r["picture_id"].as_str().unwrap().to_string();
+    let held: Value = reqwest::get(format!(
+        "{}/admin/groups/{}",
+        sim.http_url(),
+        gjid.trim_end_matches("@g.us")
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(held["picture_id"], json!(picture_id), "{held}");
+    let account: Value = reqwest::get(format!("{}/admin/accounts/15554440081", sim.http_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        account["picture_id"].is_null(),
+        "the creator's own photo changed: {account}"
+    );
+    let (st, e) = app
+        .post(
+            &format!("/groups/{gjid}/picture"),
+            &user_b,
+            json!({"image_base64": JPEG}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let (st, e) = app
+        .post(
+            &format!("/groups/{gjid}/picture"),
+            &admin,
+            json!({"image_base64": "iVBORw0KGgo="}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["validation"][0]["field"], json!("image_base64"), "{e}");
+
     // B is not an admin of a locked group: WhatsApp refuses, in the envelope.
     let (st, e) = patch(user_b.clone(), json!({"name": "mine now"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{e}");

@@ -81,6 +81,7 @@ async fn health_ready_metrics_docs(b: Backend) {
         "/groups/{jid}/invite",
         "/groups/{jid}/invite/reset",
         "/groups/join",
+        "/groups/{jid}/picture",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

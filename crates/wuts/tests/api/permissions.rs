@@ -367,6 +367,14 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             format!("/groups/join?device_id={}", fresh_device().await),
             Some(json!({"link": "https://chat.whatsapp.com/AbCdEf123"})),
         ),
+        "POST /groups/{jid}/picture" => (
+            Method::POST,
+            format!(
+                "/groups/120363000000000001@g.us/picture?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"image_base64": "/9j/4AAQSkZJRg=="})),
+        ),
         "POST /send/location" => (
             Method::POST,
             format!("/send/location?device_id={}", fresh_device().await),
@@ -575,7 +583,8 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "PATCH /groups/{jid}"
         | "GET /groups/{jid}/invite"
         | "POST /groups/{jid}/invite/reset"
-        | "POST /groups/join" => match who {
+        | "POST /groups/join"
+        | "POST /groups/{jid}/picture" => match who {
             User => StatusCode::CONFLICT,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -679,6 +688,7 @@ const ENDPOINTS: &[&str] = &[
     "GET /groups/{jid}/invite",
     "POST /groups/{jid}/invite/reset",
     "POST /groups/join",
+    "POST /groups/{jid}/picture",
 ];
 
 async fn permission_matrix(b: Backend) {
