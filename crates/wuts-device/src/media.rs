@@ -196,6 +196,34 @@ pub struct OutgoingMedia {
     pub mentions: Vec<String>,
 }
 
+/// What an upload answered, as a media message refers to it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Uploaded {
+    pub url: String,
+    pub direct_path: String,
+    pub media_key: [u8; 32],
+    pub file_enc_sha256: [u8; 32],
+    pub file_sha256: [u8; 32],
+    pub file_length: u64,
+    pub media_key_timestamp: i64,
+    pub streaming_sidecar: Option<Vec<u8>>,
+}
+
+impl From<&UploadResponse> for Uploaded {
+    fn from(u: &UploadResponse) -> Self {
+        Uploaded {
+            url: u.url.clone(),
+            direct_path: u.direct_path.clone(),
+            media_key: u.media_key,
+            file_enc_sha256: u.file_enc_sha256,
+            file_sha256: u.file_sha256,
+            file_length: u.file_length,
+            media_key_timestamp: u.media_key_timestamp,
+            streaming_sidecar: u.streaming_sidecar.clone(),
+        }
+    }
+}
+
 /// A media part of `$ty` carrying the upload's reference (URL, path, key, hashes, length), the
 /// MIME type and mentions, plus the kind's own fields.
 macro_rules! uploaded_part {
@@ -218,11 +246,7 @@ macro_rules! uploaded_part {
 }
 
 /// The message for uploaded media.
-pub(crate) fn media_message(
-    kind: MediaKind,
-    up: &UploadResponse,
-    o: &OutgoingMedia,
-) -> wa::Message {
+pub(crate) fn media_message(kind: MediaKind, up: &Uploaded, o: &OutgoingMedia) -> wa::Message {
     use wa::message::{AudioMessage, DocumentMessage, ImageMessage, StickerMessage, VideoMessage};
     let context: whatsapp_rust::buffa::MessageField<wa::ContextInfo> = (!o.mentions.is_empty())
         .then(|| wa::ContextInfo {
