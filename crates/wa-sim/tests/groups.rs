@@ -125,6 +125,41 @@ async fn create_a_group_and_talk_in_it() {
     })
     .await;
 
+    // Only admins send once A makes it an announcement group: B's message reaches no one.
+    // B then writes to A directly; A's messages arrive in order, so the refused one would
+    // have come first.
+    a.handle
+        .client()
+        .groups()
+        .set_announce(gid.clone(), true)
+        .await
+        .expect("announce");
+    b.wait_for(20, "the announcement setting at b", |e| {
+        matches!(e, Event::GroupUpdate(g)
+            if g.group_jid == gid && matches!(g.action, GroupNotificationAction::Announce))
+    })
+    .await;
+    b.handle
+        .client()
+        .send_message(gid.clone(), text("not allowed"))
+        .await
+        .expect("b's refused send");
+    let jid_a: Jid = "15550003001@s.whatsapp.net".parse().unwrap();
+    b.handle
+        .client()
+        .send_message(jid_a, text("direct to a"))
+        .await
+        .expect("b's direct send");
+    a.wait_for(20, "b's direct text at a", |e| {
+        assert_ne!(
+            text_of(e).as_deref(),
+            Some("not allowed"),
+            "an announcement group let b send"
+        );
+        text_of(e).as_deref() == Some("direct to a")
+    })
+    .await;
+
     a.stop().await;
     b.stop().await;
     sim.stop().await;

@@ -182,7 +182,8 @@ pub fn on_message(sim: &Sim, session: &Session, msg: &Node) -> anyhow::Result<()
 /// A message to a group: the sender-key ciphertext (`<enc type="skmsg">`) goes to every device
 /// of every member, each with the sender-key distribution (`pkmsg`/`msg`) the sender made for
 /// that device when there is one; `from` is the group and `participant` the sending device, as
-/// WhatsApp delivers group messages. A sender who is not a member gets an error ack.
+/// WhatsApp delivers group messages. A sender who is not a member, or not an admin of an
+/// announcement group, gets an error ack (403) and nothing is delivered.
 fn on_group_message(
     sim: &Sim,
     session: &Session,
@@ -201,7 +202,10 @@ fn on_group_message(
         session.conn.send(a);
         return Ok(());
     };
-    if !group.participants.iter().any(|p| p == phone) {
+    // Not a member, or not an admin of a group where only admins send: refused.
+    if !group.participants.iter().any(|p| p == phone)
+        || (group.announce && group.role(phone).is_none())
+    {
         drop(inner);
         let mut a = ack("message", id, to);
         a.attrs.insert("error", "403".to_string());
