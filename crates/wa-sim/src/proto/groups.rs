@@ -97,16 +97,8 @@ pub fn notify_members(
         .children([change])
         .build();
     for member in &g.participants {
-        let devices: Vec<u16> = inner
-            .accounts
-            .get(member)
-            .map(|a| a.devices.keys().copied().collect())
-            .unwrap_or_default();
-        for d in devices {
-            if except != Some((member.as_str(), d)) {
-                super::messages::deliver(inner, member, d, note.clone());
-            }
-        }
+        let skip = except.filter(|(p, _)| p == member).map(|(_, d)| d);
+        super::messages::deliver_to_account(inner, member, false, skip, &note);
     }
 }
 

@@ -66,6 +66,31 @@ pub(crate) fn deliver(inner: &mut Inner, phone: &str, device: u16, node: Node) {
     }
 }
 
+/// Hands `node` to every device of `phone` but `except`: its companions, and the phone itself
+/// (device 0) when `with_phone`.
+pub(crate) fn deliver_to_account(
+    inner: &mut Inner,
+    phone: &str,
+    with_phone: bool,
+    except: Option<u16>,
+    node: &Node,
+) {
+    let devices: Vec<u16> = inner
+        .accounts
+        .get(phone)
+        .map(|a| {
+            with_phone
+                .then_some(0)
+                .into_iter()
+                .chain(a.devices.keys().copied())
+                .collect()
+        })
+        .unwrap_or_default();
+    for d in devices.into_iter().filter(|d| Some(*d) != except) {
+        deliver(inner, phone, d, node.clone());
+    }
+}
+
 fn ack(class: &str, id: &str, from: &str) -> Node {
     NodeBuilder::new("ack")
         .attr("class", class.to_string())
@@ -320,20 +345,8 @@ fn on_group_receipt(
     if let Some(children) = receipt.children() {
         node.content = Some(NodeContent::Nodes(children.to_vec()));
     }
-    let devices: Vec<u16> = inner
-        .accounts
-        .get(&target)
-        .map(|a| {
-            std::iter::once(0)
-                .chain(a.devices.keys().copied())
-                .collect()
-        })
-        .unwrap_or_default();
-    for d in devices {
-        if !(target == phone && d == device) {
-            deliver(inner, &target, d, node.clone());
-        }
-    }
+    let except = (target == phone).then_some(device);
+    deliver_to_account(inner, &target, true, except, &node);
 }
 
 pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Result<()> {
@@ -407,20 +420,8 @@ pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Resul
             node.content = Some(NodeContent::Nodes(children.to_vec()));
         }
         // The phone (device 0) and every companion of the target.
-        let devices: Vec<u16> = inner
-            .accounts
-            .get(&target)
-            .map(|a| {
-                std::iter::once(0)
-                    .chain(a.devices.keys().copied())
-                    .collect()
-            })
-            .unwrap_or_default();
-        for d in devices {
-            if !(target == *phone && d == *device) {
-                deliver(&mut inner, &target, d, node.clone());
-            }
-        }
+        let except = (target == *phone).then_some(*device);
+        deliver_to_account(&mut inner, &target, true, except, &node);
     }
     drop(inner);
     let mut a = ack("receipt", &id, &to);

@@ -60,14 +60,7 @@ fn group_picture(sim: &Sim, phone: &str, iq: &Node, kind: &str, gid: &str) -> No
         .children([set.build()])
         .build();
     for member in &group.participants {
-        let devices: Vec<u16> = inner
-            .accounts
-            .get(member)
-            .map(|a| a.devices.keys().copied().collect())
-            .unwrap_or_default();
-        for d in devices {
-            super::messages::deliver(&mut inner, member, d, note.clone());
-        }
+        super::messages::deliver_to_account(&mut inner, member, false, None, &note);
     }
     match id {
         Some(id) => iq_result(iq, vec![NodeBuilder::new("picture").attr("id", id).build()]),

@@ -3,10 +3,33 @@
 //! `/groups*` endpoints are still to come; the group here is made by the simulated phones.
 
 use crate::helpers::wa::{gateway, hook, two_accounts};
-use crate::helpers::Backend;
+use crate::helpers::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wa_sim::SimServer;
+
+/// A group the simulator holds, as its admin API shows it.
+async fn held(sim: &SimServer, gjid: &str) -> Value {
+    let url = format!(
+        "{}/admin/groups/{}",
+        sim.http_url(),
+        gjid.trim_end_matches("@g.us")
+    );
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+/// A group of the caller's account and one other member, made through the API; its JID.
+async fn create(app: &TestApp, token: &str, name: &str, member: &str) -> String {
+    let (st, r) = app
+        .post(
+            "/groups",
+            token,
+            json!({"name": name, "participants": [member]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    r["group"]["jid"].as_str().unwrap().to_string()
+}
 
 both_backends!(texts_in_a_group_reach_the_members);
 
@@ -106,18 +129,9 @@ async fn create_read_time_and_leave_a_group(b: Backend) {
         .1["data"];
     assert_eq!(joined["group_jid"], json!(gjid), "{joined}");
     assert_eq!(joined["subject"], json!("team"), "{joined}");
-    let held: Value = reqwest::get(format!(
-        "{}/admin/groups/{}",
-        sim.http_url(),
-        gjid.trim_end_matches("@g.us")
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    assert_eq!(held["admins"], json!(["15554440061"]), "{held}");
-    assert_eq!(held["announce"], json!(true), "{held}");
+    let g_held = held(&sim, &gjid).await;
+    assert_eq!(g_held["admins"], json!(["15554440061"]), "{g_held}");
+    assert_eq!(g_held["announce"], json!(true), "{g_held}");
 
     let (st, list) = app.get("/groups", &user_b).await;
     assert_eq!(st, StatusCode::OK, "{list}");
@@ -221,31 +235,8 @@ async fn participants_change_and_members_hear_of_it(b: Backend) {
         &["group.joined", "group.info", "message.received"],
     )
     .await;
-    let (st, r) = app
-        .post(
-            "/groups",
-            &admin,
-            json!({"name": "crew", "participants": ["15554440073"]}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{r}");
-    let gjid = r["group"]["jid"].as_str().unwrap().to_string();
+    let gjid = create(&app, &admin, "crew", "15554440073").await;
     let path = format!("/groups/{gjid}/participants");
-    let held = || {
-        let url = format!(
-            "{}/admin/groups/{}",
-            sim.http_url(),
-            gjid.trim_end_matches("@g.us")
-        );
-        async move {
-            reqwest::get(url)
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
 
     // Added: B's device hears it joined; adding B again is refused for B alone.
     let (st, r) = app
@@ -291,7 +282,7 @@ async fn participants_change_and_members_hear_of_it(b: Backend) {
             })
         })
         .await;
-        let g = held().await;
+        let g = held(&sim, &gjid).await;
         let is_admin = g["admins"]
             .as_array()
             .unwrap()
@@ -316,7 +307,7 @@ async fn participants_change_and_members_hear_of_it(b: Backend) {
         })
     })
     .await;
-    let g = held().await;
+    let g = held(&sim, &gjid).await;
     assert!(
         !g["participants"]
             .as_array()
@@ -380,15 +371,7 @@ async fn settings_change_and_members_hear_of_them(b: Backend) {
     let (admin, user_b) =
         two_accounts(&app, &sim, "settings", ["15554440081", "15554440082"]).await;
     let rx_b = hook(&app, &user_b, &["group.info"]).await;
-    let (st, r) = app
-        .post(
-            "/groups",
-            &admin,
-            json!({"name": "club", "participants": ["15554440082"]}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{r}");
-    let gjid = r["group"]["jid"].as_str().unwrap().to_string();
+    let gjid = create(&app, &admin, "club", "15554440082").await;
     let patch = |token: String, body: Value| {
         let (app, path) = (&app, format!("/groups/{gjid}"));
         async move {
@@ -411,18 +394,9 @@ async fn settings_change_and_members_hear_of_them(b: Backend) {
     assert_eq!(g["is_announce"], json!(true), "{r}");
     assert_eq!(g["join_approval"], json!(true), "{r}");
     assert!(g.get("participants").is_none(), "{r}");
-    let held: Value = reqwest::get(format!(
-        "{}/admin/groups/{}",
-        sim.http_url(),
-        gjid.trim_end_matches("@g.us")
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    assert_eq!(held["add_mode"], json!("admin_add"), "{held}");
-    assert_eq!(held["description"], json!("one book a month"), "{held}");
+    let g_held = held(&sim, &gjid).await;
+    assert_eq!(g_held["add_mode"], json!("admin_add"), "{g_held}");
+    assert_eq!(g_held["description"], json!("one book a month"), "{g_held}");
     for kind in [
         "subject",
         "description",
@@ -453,17 +427,8 @@ async fn settings_change_and_members_hear_of_them(b: Backend) {
         .await;
     assert_eq!(st, StatusCode::OK, "{r}");
     let picture_id = r["picture_id"].as_str().unwrap().to_string();
-    let held: Value = reqwest::get(format!(
-        "{}/admin/groups/{}",
-        sim.http_url(),
-        gjid.trim_end_matches("@g.us")
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    assert_eq!(held["picture_id"], json!(picture_id), "{held}");
+    let g_held = held(&sim, &gjid).await;
+    assert_eq!(g_held["picture_id"], json!(picture_id), "{g_held}");
     let account: Value = reqwest::get(format!("{}/admin/accounts/15554440081", sim.http_url()))
         .await
         .unwrap()
@@ -518,15 +483,7 @@ async fn invites_reset_and_joins(b: Backend) {
     let sim = SimServer::start("127.0.0.1:0").await.unwrap();
     let app = gateway(b, &sim).await;
     let (admin, user_b) = two_accounts(&app, &sim, "invites", ["15554440091", "15554440092"]).await;
-    let (st, r) = app
-        .post(
-            "/groups",
-            &admin,
-            json!({"name": "open", "participants": ["15554440092"]}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{r}");
-    let gjid = r["group"]["jid"].as_str().unwrap().to_string();
+    let gjid = create(&app, &admin, "open", "15554440092").await;
     let leave = || {
         let (app, path, token) = (&app, format!("/groups/{gjid}/leave"), user_b.clone());
         async move {
