@@ -198,11 +198,27 @@ async fn phone_history(State(sim): State<Arc<Sim>>, Json(r): Json<HistoryReq>) -
 
 async fn phone_send(State(sim): State<Arc<Sim>>, Json(r): Json<SendReq>) -> Response {
     let (from, to) = (number(&r.from), number(&r.to));
-    if !phone_ok(&from) || !phone_ok(&to) {
+    let to_ok = phone_ok(&to) || (r.to.ends_with("@g.us") && !to.is_empty());
+    if !phone_ok(&from) || !to_ok {
         return error(
             StatusCode::BAD_REQUEST,
-            "from and to must be phone numbers or JIDs",
+            "from and to must be phone numbers or JIDs (to may be a group's)",
         );
+    }
+    if r.to.ends_with("@g.us") {
+        let message = waproto::whatsapp::Message {
+            conversation: Some(r.text.clone()),
+            ..Default::default()
+        };
+        let id = crate::phone::message_id();
+        return match crate::phone::send_group(&sim, &from, &to, &id, message, "text").await {
+            Ok(()) => Json(json!({"id": id})).into_response(),
+            Err(e @ crate::phone::GroupSendError::NoGroup(_)) => error(StatusCode::NOT_FOUND, e),
+            Err(e @ crate::phone::GroupSendError::Other(_)) => {
+                error(StatusCode::INTERNAL_SERVER_ERROR, e)
+            }
+            Err(e) => error(StatusCode::FORBIDDEN, e),
+        };
     }
     match crate::phone::send_text(&sim, &from, &to, &r.text).await {
         Ok(id) => Json(json!({"id": id})).into_response(),

@@ -17,6 +17,7 @@ pub mod noise;
 mod phone;
 pub mod phone_app_state;
 pub mod phone_history;
+pub mod phone_inbox;
 pub mod phone_media;
 mod proto;
 pub mod state;
@@ -46,7 +47,7 @@ impl SimServer {
         let sim = Arc::new(Sim::new());
         let (phone_tx, phone_rx) = tokio::sync::mpsc::unbounded_channel();
         sim.lock().phone_inbox = Some(phone_tx);
-        tokio::spawn(phone_history::run(sim.clone(), phone_rx));
+        tokio::spawn(phone_inbox::run(sim.clone(), phone_rx));
         let _ = sim.http_host.set(addr.to_string());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = router(sim.clone());

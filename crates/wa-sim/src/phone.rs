@@ -9,9 +9,11 @@ use buffa::Message as _;
 use std::collections::HashMap;
 use std::sync::Arc;
 use wacore::libsignal::protocol::{
-    message_encrypt, process_prekey_bundle, CiphertextMessage, DeviceId, Direction, IdentityChange,
-    IdentityKey, IdentityKeyPair, IdentityKeyStore, KeyPair, PreKeyBundle, ProtocolAddress,
-    PublicKey, SessionRecord, SessionStore, UsePQRatchet,
+    message_encrypt, process_prekey_bundle, CiphertextMessage, DeviceId, Direction,
+    GenericSignedPreKey, IdentityChange, IdentityKey, IdentityKeyPair, IdentityKeyStore,
+    PreKeyBundle, PreKeyId, PreKeyRecord, PreKeyStore, ProtocolAddress, PublicKey, SenderKeyName,
+    SenderKeyRecord, SenderKeyStore, SessionRecord, SessionStore, SignalProtocolError,
+    SignedPreKeyId, SignedPreKeyRecord, SignedPreKeyStore, Timestamp, UsePQRatchet,
 };
 use wacore_binary::builder::NodeBuilder;
 use waproto::whatsapp as wa;
@@ -23,7 +25,17 @@ type SignalResult<T> = Result<T, wacore::libsignal::protocol::SignalProtocolErro
 pub struct PhoneSignal {
     identity: PhoneIdentity,
     sessions: PhoneSessions,
+    prekeys: PhonePreKeys,
+    sender_keys: PhoneSenderKeys,
 }
+
+/// The phone's signed pre-key (it publishes no one-time pre-keys): what a device of another
+/// account opens its session with.
+struct PhonePreKeys(SignedPreKeyRecord);
+
+/// Sender keys by (group, sender): the phone's own, and those group members distributed to it.
+#[derive(Default)]
+struct PhoneSenderKeys(HashMap<(String, String), SenderKeyRecord>);
 
 struct PhoneIdentity {
     pair: IdentityKeyPair,
@@ -35,15 +47,74 @@ struct PhoneIdentity {
 struct PhoneSessions(HashMap<String, SessionRecord>);
 
 impl PhoneSignal {
-    pub fn new(identity: KeyPair, registration_id: u32) -> Self {
+    pub fn new(keys: &crate::state::PhoneKeys) -> Self {
+        let spk = &keys.signed_prekey;
         Self {
             identity: PhoneIdentity {
-                pair: identity.into(),
-                registration_id,
+                pair: keys.identity.clone().into(),
+                registration_id: keys.registration_id,
                 known: HashMap::new(),
             },
             sessions: PhoneSessions::default(),
+            prekeys: PhonePreKeys(SignedPreKeyRecord::new(
+                spk.id.into(),
+                Timestamp::from_epoch_millis(now_secs() * 1000),
+                &keys.signed_prekey_pair,
+                &spk.signature,
+            )),
+            sender_keys: PhoneSenderKeys::default(),
         }
+    }
+}
+
+#[async_trait]
+impl PreKeyStore for PhonePreKeys {
+    async fn get_pre_key(&self, id: PreKeyId) -> SignalResult<PreKeyRecord> {
+        Err(SignalProtocolError::InvalidPreKeyId)
+            .inspect_err(|_| tracing::debug!("the phone has no one-time pre-key {id}"))
+    }
+    async fn save_pre_key(&mut self, _: PreKeyId, _: &PreKeyRecord) -> SignalResult<()> {
+        Ok(())
+    }
+    async fn remove_pre_key(&mut self, _: PreKeyId) -> SignalResult<()> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SignedPreKeyStore for PhonePreKeys {
+    async fn get_signed_pre_key(&self, id: SignedPreKeyId) -> SignalResult<SignedPreKeyRecord> {
+        if u32::from(id) == u32::from(self.0.id()?) {
+            Ok(self.0.clone())
+        } else {
+            Err(SignalProtocolError::InvalidSignedPreKeyId)
+        }
+    }
+    async fn save_signed_pre_key(
+        &mut self,
+        _: SignedPreKeyId,
+        _: &SignedPreKeyRecord,
+    ) -> SignalResult<()> {
+        Ok(())
+    }
+}
+
+fn sender_key_slot(name: &SenderKeyName) -> (String, String) {
+    (name.group_id().to_string(), name.sender_id().to_string())
+}
+
+#[async_trait]
+impl SenderKeyStore for PhoneSenderKeys {
+    async fn store_sender_key(
+        &mut self,
+        name: &SenderKeyName,
+        record: SenderKeyRecord,
+    ) -> SignalResult<()> {
+        self.0.insert(sender_key_slot(name), record);
+        Ok(())
+    }
+    async fn load_sender_key(&self, name: &SenderKeyName) -> SignalResult<Option<SenderKeyRecord>> {
+        Ok(self.0.get(&sender_key_slot(name)).cloned())
     }
 }
 
@@ -127,6 +198,20 @@ fn bundle_of(d: &mut LinkedDevice) -> anyhow::Result<PreKeyBundle> {
     )?)
 }
 
+/// Another account's phone bundle: its signed pre-key, no one-time pre-key.
+fn phone_bundle(k: &crate::state::PhoneKeys) -> anyhow::Result<PreKeyBundle> {
+    let spk = &k.signed_prekey;
+    Ok(PreKeyBundle::new(
+        k.registration_id,
+        DeviceId::from(0),
+        None,
+        spk.id.into(),
+        PublicKey::from_djb_public_key_bytes(&spk.public)?,
+        spk.signature.clone(),
+        IdentityKey::new(k.identity.public_key),
+    )?)
+}
+
 /// Encrypts `message` from `from_phone`'s device 0 for `to_phone`'s companion `device`; answers
 /// the `<enc>` node.
 async fn encrypt_for(
@@ -148,16 +233,22 @@ async fn encrypt_for(
             .accounts
             .get_mut(to_phone)
             .ok_or_else(|| anyhow::anyhow!("no account {to_phone}"))?;
-        let d = target
-            .devices
-            .get_mut(&device)
-            .ok_or_else(|| anyhow::anyhow!("no device {to_phone}:{device}"))?;
-        (signal, bundle_of(d))
+        if device == 0 {
+            (signal, phone_bundle(&target.phone_keys))
+        } else {
+            let d = target
+                .devices
+                .get_mut(&device)
+                .ok_or_else(|| anyhow::anyhow!("no device {to_phone}:{device}"))?;
+            (signal, bundle_of(d))
+        }
     };
     let address = ProtocolAddress::new(to_phone, DeviceId::from(device as u32));
     let plaintext = wacore::messages::MessageUtils::pad_message_v2(message.encode_to_vec());
     let mut guard = signal.lock().await;
-    let PhoneSignal { identity, sessions } = &mut *guard;
+    let PhoneSignal {
+        identity, sessions, ..
+    } = &mut *guard;
     if !sessions.0.contains_key(&address.to_string()) {
         process_prekey_bundle(
             &address,
@@ -181,46 +272,105 @@ async fn encrypt_for(
         .build())
 }
 
-/// Decrypts what `phone`'s own companion `device` sent its phone over their session (an `<enc
-/// type="msg">`; a pre-key message cannot be read: the phone publishes no pre-keys).
-pub async fn decrypt_from_own_device(
+/// Decrypts what device `device` of account `from` sent `phone`'s phone over their session
+/// (`<enc type="msg">`, or the `pkmsg` that opens it on the phone's signed pre-key).
+pub async fn decrypt_from(
     sim: &Arc<Sim>,
     phone: &str,
+    from: &str,
     device: u16,
     enc: &wacore_binary::Node,
 ) -> anyhow::Result<wa::Message> {
-    use wacore::libsignal::protocol::{message_decrypt_signal, SignalMessage};
+    use wacore::libsignal::protocol::{
+        message_decrypt_prekey, message_decrypt_signal, PreKeySignalMessage, SignalMessage,
+    };
     let kind = enc.attrs().optional_string("type").map(|s| s.to_string());
-    if kind.as_deref() != Some("msg") {
-        anyhow::bail!("the phone reads only session messages, not {kind:?}");
-    }
     let Some(wacore_binary::NodeContent::Bytes(bytes)) = &enc.content else {
         anyhow::bail!("enc without bytes");
     };
-    let signal = sim
+    let signal = phone_signal(sim, phone)?;
+    let address = ProtocolAddress::new(from, DeviceId::from(device as u32));
+    let mut guard = signal.lock().await;
+    let PhoneSignal {
+        identity,
+        sessions,
+        prekeys,
+        ..
+    } = &mut *guard;
+    let mut rng = rand::make_rng::<rand::rngs::StdRng>();
+    let result = match kind.as_deref() {
+        Some("msg") => {
+            let m = SignalMessage::try_from(bytes.as_slice())?;
+            message_decrypt_signal(&m, &address, sessions, identity, &mut rng).await?
+        }
+        Some("pkmsg") => {
+            let m = PreKeySignalMessage::try_from(bytes.as_slice())?;
+            let signed = PhonePreKeys(prekeys.0.clone());
+            message_decrypt_prekey(
+                &m,
+                &address,
+                sessions,
+                identity,
+                prekeys,
+                &signed,
+                &mut rng,
+                UsePQRatchet::No,
+            )
+            .await?
+        }
+        other => anyhow::bail!("not a session message: {other:?}"),
+    };
+    let plain = wacore::messages::MessageUtils::unpad_message_ref(&result.plaintext, 2)?;
+    Ok(wa::Message::decode_from_slice(plain)?)
+}
+
+/// `phone`'s phone takes the sender key `sender` distributed for `group`.
+pub async fn accept_sender_key(
+    sim: &Arc<Sim>,
+    phone: &str,
+    group: &str,
+    sender: &str,
+    distribution: &[u8],
+) -> anyhow::Result<()> {
+    use wacore::libsignal::protocol::{
+        process_sender_key_distribution_message, SenderKeyDistributionMessage,
+    };
+    let skdm = SenderKeyDistributionMessage::try_from(distribution)?;
+    let signal = phone_signal(sim, phone)?;
+    let mut guard = signal.lock().await;
+    let name = SenderKeyName::from_parts(group, sender);
+    process_sender_key_distribution_message(&name, &skdm, &mut guard.sender_keys).await?;
+    Ok(())
+}
+
+/// `phone`'s phone decrypts a group message (`skmsg`) `sender` sent to `group`.
+pub async fn decrypt_group(
+    sim: &Arc<Sim>,
+    phone: &str,
+    group: &str,
+    sender: &str,
+    skmsg: &[u8],
+) -> anyhow::Result<wa::Message> {
+    let signal = phone_signal(sim, phone)?;
+    let mut guard = signal.lock().await;
+    let name = SenderKeyName::from_parts(group, sender);
+    let padded =
+        wacore::libsignal::protocol::group_decrypt(skmsg, &mut guard.sender_keys, &name).await?;
+    let plain = wacore::messages::MessageUtils::unpad_message_ref(&padded, 2)?;
+    Ok(wa::Message::decode_from_slice(plain)?)
+}
+
+fn phone_signal(sim: &Sim, phone: &str) -> anyhow::Result<Arc<tokio::sync::Mutex<PhoneSignal>>> {
+    Ok(sim
         .lock()
         .accounts
         .get(phone)
         .ok_or_else(|| anyhow::anyhow!("no account {phone}"))?
         .phone_signal
-        .clone();
-    let address = ProtocolAddress::new(phone, DeviceId::from(device as u32));
-    let message = SignalMessage::try_from(bytes.as_slice())?;
-    let mut guard = signal.lock().await;
-    let PhoneSignal { identity, sessions } = &mut *guard;
-    let result = message_decrypt_signal(
-        &message,
-        &address,
-        sessions,
-        identity,
-        &mut rand::make_rng::<rand::rngs::StdRng>(),
-    )
-    .await?;
-    let plain = wacore::messages::MessageUtils::unpad_message_ref(&result.plaintext, 2)?;
-    Ok(wa::Message::decode_from_slice(plain)?)
+        .clone())
 }
 
-pub(crate) fn message_id() -> String {
+pub fn message_id() -> String {
     format!("3EB0{:016X}", rand::random::<u64>())
 }
 
@@ -339,6 +489,111 @@ pub async fn send_message(
     }
     if let Some(a) = inner.accounts.get_mut(to) {
         a.peers.insert(from.to_string());
+    }
+    Ok(())
+}
+
+/// Why a phone's group message was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum GroupSendError {
+    #[error("no group {0}")]
+    NoGroup(String),
+    #[error("{0} is not a member of the group")]
+    NotMember(String),
+    #[error("only admins may send to this group")]
+    AdminsOnly,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// The phone of `from` sends `message` (stanza type `kind`) under `id` into group `gid` as
+/// WhatsApp phones do: one sender-key ciphertext (`skmsg`) for all, and the phone's sender key
+/// distributed to every other device of every member over their pairwise sessions.
+pub async fn send_group(
+    sim: &Arc<Sim>,
+    from: &str,
+    gid: &str,
+    id: &str,
+    message: wa::Message,
+    kind: &str,
+) -> Result<(), GroupSendError> {
+    use wacore::libsignal::protocol::{create_sender_key_distribution_message, group_encrypt};
+    let group_jid = format!("{gid}@g.us");
+    let (targets, lid, push_name) = {
+        let inner = sim.lock();
+        let group = inner
+            .groups
+            .get(gid)
+            .ok_or_else(|| GroupSendError::NoGroup(group_jid.clone()))?;
+        if !group.participants.iter().any(|p| p == from) {
+            return Err(GroupSendError::NotMember(from.to_string()));
+        }
+        if group.announce && group.role(from).is_none() {
+            return Err(GroupSendError::AdminsOnly);
+        }
+        let me = inner
+            .accounts
+            .get(from)
+            .ok_or_else(|| anyhow::anyhow!("no account {from}"))?;
+        let mut targets = Vec::new();
+        for member in &group.participants {
+            let Some(m) = inner.accounts.get(member) else {
+                continue;
+            };
+            if member != from && crate::proto::blocklist::blocks(m, me) {
+                continue;
+            }
+            for d in std::iter::once(0).chain(m.devices.keys().copied()) {
+                if !(member == from && d == 0) {
+                    targets.push((member.clone(), d));
+                }
+            }
+        }
+        (targets, me.lid.clone(), me.push_name.clone())
+    };
+    let signal = phone_signal(sim, from)?;
+    let name = SenderKeyName::from_parts(&group_jid, &format!("{from}:0"));
+    let (distribution, skmsg) = {
+        let mut guard = signal.lock().await;
+        let mut rng = rand::make_rng::<rand::rngs::StdRng>();
+        let skdm = create_sender_key_distribution_message(&name, &mut guard.sender_keys, &mut rng)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let padded = wacore::messages::MessageUtils::pad_message_v2(message.encode_to_vec());
+        let skmsg = group_encrypt(&mut guard.sender_keys, &name, &padded, &mut rng)
+            .await
+            .map_err(anyhow::Error::from)?;
+        (skdm.serialized().to_vec(), skmsg.serialized().to_vec())
+    };
+    let distribution = wa::Message {
+        sender_key_distribution_message: buffa::MessageField::some(
+            wa::message::SenderKeyDistributionMessage {
+                group_id: Some(group_jid.clone()),
+                axolotl_sender_key_distribution_message: Some(distribution),
+            },
+        ),
+        ..Default::default()
+    };
+    let sk = NodeBuilder::new("enc")
+        .attr("v", "2")
+        .attr("type", "skmsg")
+        .bytes(skmsg)
+        .build();
+    let t = now_secs().to_string();
+    for (member, d) in targets {
+        let enc = encrypt_for(sim, from, &member, d, &distribution).await?;
+        let node = NodeBuilder::new("message")
+            .attr("from", group_jid.clone())
+            .attr("participant", format!("{from}@s.whatsapp.net"))
+            .attr("participant_lid", format!("{lid}@lid"))
+            .attr("addressing_mode", "pn")
+            .attr("id", id.to_string())
+            .attr("t", t.clone())
+            .attr("type", kind.to_string())
+            .attr("notify", push_name.clone())
+            .children([enc, sk.clone()])
+            .build();
+        crate::proto::messages::deliver(&mut sim.lock(), &member, d, node);
     }
     Ok(())
 }

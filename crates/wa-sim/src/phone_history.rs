@@ -6,13 +6,11 @@
 // Protobuf literals keep `..Default::default()` so new schema fields need no edit here.
 #![allow(clippy::needless_update)]
 
-use crate::proto::attr;
 use crate::state::Sim;
 use buffa::Message as _;
 use serde::{Deserialize, Serialize};
 use std::io::Write as _;
 use std::sync::Arc;
-use wacore_binary::Node;
 use waproto::whatsapp as wa;
 
 /// One message of a chat as the phone keeps it.
@@ -34,33 +32,15 @@ pub fn remember(sim: &Sim, phone: &str, chat: &str, m: HistoryMessage) {
     }
 }
 
-/// Reads what the phones receive from their own companions, one at a time.
-pub async fn run(sim: Arc<Sim>, mut rx: tokio::sync::mpsc::UnboundedReceiver<(String, Node)>) {
-    while let Some((phone, node)) = rx.recv().await {
-        if let Err(e) = handle(&sim, &phone, &node).await {
-            tracing::debug!(phone, "phone ignored a message: {e}");
-        }
-    }
-}
-
-async fn handle(sim: &Arc<Sim>, phone: &str, node: &Node) -> anyhow::Result<()> {
-    let from = attr(node, "from").unwrap_or_default();
-    let (user, device) =
-        crate::proto::keys::split_jid(&from).ok_or_else(|| anyhow::anyhow!("bad sender {from}"))?;
-    let own = {
-        let inner = sim.lock();
-        inner
-            .accounts
-            .get(phone)
-            .is_some_and(|a| a.lid == user || a.phone == user)
-    };
-    if !own || device == 0 {
-        anyhow::bail!("not from one of the account's companions");
-    }
-    let enc = node
-        .get_optional_child("enc")
-        .ok_or_else(|| anyhow::anyhow!("no enc"))?;
-    let message = crate::phone::decrypt_from_own_device(sim, phone, device, enc).await?;
+/// A companion's request to its phone: answers the history it asks for; anything else is
+/// ignored.
+pub(crate) async fn on_peer_request(
+    sim: &Arc<Sim>,
+    phone: &str,
+    device: u16,
+    message: &wa::Message,
+    request_id: &str,
+) -> anyhow::Result<()> {
     let Some(request) = message
         .protocol_message
         .as_option()
@@ -74,8 +54,7 @@ async fn handle(sim: &Arc<Sim>, phone: &str, node: &Node) -> anyhow::Result<()> 
     let chat = on_demand.chat_jid.clone().unwrap_or_default();
     let before = on_demand.oldest_msg_timestamp_ms.unwrap_or(i64::MAX) / 1000;
     let count = on_demand.on_demand_msg_count.unwrap_or(50).clamp(1, 500) as usize;
-    let request_id = attr(node, "id").unwrap_or_default();
-    answer(sim, phone, device, &chat, before, count, &request_id).await
+    answer(sim, phone, device, &chat, before, count, request_id).await
 }
 
 /// Sends `device` the history of `chat` before `before` (unix seconds), newest `count`.

@@ -63,6 +63,8 @@ pub struct PhoneKeys {
     pub identity: KeyPair,
     pub registration_id: u32,
     pub signed_prekey: SignedPreKey,
+    /// The signed pre-key's pair: other accounts' devices open sessions with the phone on it.
+    pub signed_prekey_pair: KeyPair,
 }
 
 impl PhoneKeys {
@@ -81,6 +83,7 @@ impl PhoneKeys {
                 public: spk.public_key.public_key_bytes().to_vec(),
                 signature: signature.to_vec(),
             },
+            signed_prekey_pair: spk,
         }
     }
 }
@@ -120,6 +123,8 @@ pub struct Account {
     pub picture: Option<(String, Vec<u8>)>,
     /// Receipts the phone (device 0) received, oldest first.
     pub phone_receipts: Vec<ReceiptDump>,
+    /// Messages the phone received from other accounts (decrypted), oldest first.
+    pub phone_messages: Vec<crate::phone_inbox::PhoneMessage>,
     /// The chats' history as the phone keeps it (what it answers history requests from), by
     /// chat JID, oldest first.
     pub history: BTreeMap<String, Vec<crate::phone_history::HistoryMessage>>,
@@ -154,10 +159,7 @@ impl Account {
         Self {
             phone: phone.to_string(),
             phone_signal: std::sync::Arc::new(tokio::sync::Mutex::new(
-                crate::phone::PhoneSignal::new(
-                    phone_keys.identity.clone(),
-                    phone_keys.registration_id,
-                ),
+                crate::phone::PhoneSignal::new(&phone_keys),
             )),
             app_state_key: (rand::random::<[u8; 6]>().to_vec(), rand::random()),
             account_keys: phone_keys.identity.clone(),
@@ -178,6 +180,7 @@ impl Account {
             presence_subscribers: Default::default(),
             picture: None,
             phone_receipts: Vec::new(),
+            phone_messages: Vec::new(),
             history: BTreeMap::new(),
         }
     }
@@ -413,6 +416,8 @@ pub struct AccountDump {
     pub picture_id: Option<String>,
     /// Receipts the phone received (from the contacts' devices), oldest first.
     pub receipts: Vec<ReceiptDump>,
+    /// Messages the phone received and decrypted (1:1 and group), oldest first.
+    pub messages: Vec<crate::phone_inbox::PhoneMessage>,
     /// The presence a device of the account last set (`available` | `unavailable`).
     pub presence: Option<String>,
     /// Devices (`<phone>:<device>`) subscribed to this account's presence.
@@ -563,6 +568,7 @@ impl Sim {
                 .collect(),
             picture_id: a.picture.as_ref().map(|(id, _)| id.clone()),
             receipts: a.phone_receipts.clone(),
+            messages: a.phone_messages.clone(),
             presence: a.presence.as_ref().map(|(p, _)| p.clone()),
             presence_subscribers: a
                 .presence_subscribers

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{admin_get, init_logs, paired, text_of};
+use common::{admin_get, admin_post, init_logs, paired, phone_received, text_of};
 use wa_sim::SimServer;
 use whatsapp_rust::prelude::Event;
 use whatsapp_rust::wacore::stanza::groups::GroupNotificationAction;
@@ -124,6 +124,33 @@ async fn create_a_group_and_talk_in_it() {
         text_of(e).as_deref() == Some("second")
     })
     .await;
+
+    // C's phone decrypted what A and B sent (sender keys taken from the distributions), and
+    // writes into the group itself: both companions read it as C's.
+    for (text, sender) in [("hello team", "15550003001"), ("hi a", "15550003002")] {
+        let m = phone_received(&sim, "15550003003", text, 20).await;
+        assert_eq!(m["chat"], gid.to_string(), "{m}");
+        assert_eq!(m["sender"], format!("{sender}@s.whatsapp.net"), "{m}");
+        assert_eq!(m["kind"], "text", "{m}");
+    }
+    phone_received(&sim, "15550003003", "second", 20).await;
+    let (status, sent) = admin_post(
+        &sim,
+        "/admin/send",
+        serde_json::json!({"from": "15550003003", "to": gid.to_string(), "text": "from c"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    for (who, c) in [("a", &mut a), ("b", &mut b)] {
+        let got = c
+            .wait_for(20, &format!("c's group text at {who}"), |e| {
+                text_of(e).as_deref() == Some("from c")
+            })
+            .await;
+        let info = got.messages().next().unwrap().info.clone();
+        assert_eq!(info.source.chat, gid);
+        assert_eq!(info.source.sender.user, "15550003003");
+    }
 
     // Only admins send once A makes it an announcement group: B's message reaches no one.
     // B then writes to A directly; A's messages arrive in order, so the refused one would

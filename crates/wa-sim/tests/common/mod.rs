@@ -180,3 +180,30 @@ pub async fn paired(sim: &SimServer, phone: &str) -> TestClient {
 pub fn text_of(e: &Event) -> Option<String> {
     e.messages().find_map(|m| m.message.conversation.clone())
 }
+
+/// Polls the account dump of `phone` until the phone has received a message with `text`
+/// (within `secs`); answers that message.
+#[allow(dead_code)]
+pub async fn phone_received(
+    sim: &SimServer,
+    phone: &str,
+    text: &str,
+    secs: u64,
+) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let (_, dump) = admin_get(sim, &format!("/admin/accounts/{phone}")).await;
+        if let Some(m) = dump["messages"]
+            .as_array()
+            .and_then(|l| l.iter().find(|m| m["text"] == text))
+        {
+            return m.clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the phone {phone} never received {text:?}: {}",
+            dump["messages"]
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
