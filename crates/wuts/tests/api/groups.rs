@@ -1,9 +1,9 @@
-//! Groups through the gateway (issue 13, in part): messages in a group both ways between two
-//! gateway devices, over wa-sim's group protocol (sender keys fanned out by the server). The
-//! `/groups*` endpoints are still to come; the group here is made by the simulated phones.
+//! Groups through the gateway (issue 13): messages in a group both ways between two gateway
+//! devices and a simulated phone that decrypts what it gets (sender keys fanned out by wa-sim),
+//! creating and reading groups, participants, settings, invites, each with its events.
 
-use crate::helpers::wa::{gateway, hook, two_accounts};
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::wa::{gateway, hook, lid_of, phone_received, two_accounts};
+use crate::helpers::{png, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wa_sim::SimServer;
@@ -33,24 +33,22 @@ async fn create(app: &TestApp, token: &str, name: &str, member: &str) -> String 
 
 both_backends!(texts_in_a_group_reach_the_members);
 
-/// A and B (gateway devices) and C (a phone) in a group: A's text reaches B's webhook from the
-/// group with A as sender, and B's answer reaches A.
+/// A and B (gateway devices) and C (a phone) in a group: A's text, image and poll reach B's
+/// webhook from the group with A as sender, B's answer reaches A, C's phone reads them all, and
+/// C's message reaches A and B with C's phone number and LID.
 async fn texts_in_a_group_reach_the_members(b: Backend) {
     let sim = SimServer::start("127.0.0.1:0").await.unwrap();
     let app = gateway(b, &sim).await;
     let (admin, user_b) = two_accounts(&app, &sim, "groups", ["15554440051", "15554440052"]).await;
     let rx_a = hook(&app, &admin, &["message.received"]).await;
     let rx_b = hook(&app, &user_b, &["message.received"]).await;
-    let group: Value = reqwest::Client::new()
-        .post(format!("{}/admin/groups", sim.http_url()))
-        .json(&json!({"creator": "15554440051", "subject": "team",
-            "participants": ["15554440052", "15554440053"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, group) = sim_post(
+        &sim,
+        "/admin/groups",
+        json!({"creator": "15554440051", "subject": "team",
+            "participants": ["15554440052", "15554440053"]}),
+    )
+    .await;
     let gjid = group["jid"].as_str().unwrap().to_string();
 
     for (from, rx, text, sender) in [
@@ -76,8 +74,87 @@ async fn texts_in_a_group_reach_the_members(b: Backend) {
         assert_eq!(data["is_group"], json!(true), "{data}");
         assert_eq!(data["from"], json!(sender), "{data}");
     }
+
+    // A's image and poll reach B from the group; C's phone decrypts all of A's and B's.
+    let image = format!("data:image/png;base64,{}", b64(&png(32, 24)));
+    for (path, body, kind) in [
+        (
+            "/send/image",
+            json!({"number": gjid, "image": image, "caption": "team photo"}),
+            "image",
+        ),
+        (
+            "/send/poll",
+            json!({"to": gjid, "question": "Lunch?",
+                "options": [{"option_name": "Yes"}, {"option_name": "No"}]}),
+            "poll",
+        ),
+    ] {
+        let (st, sent) = app.post(path, &admin, body).await;
+        assert_eq!(st, StatusCode::OK, "{path}: {sent}");
+        let d = rx_b.data_of(sent["message_id"].as_str().unwrap()).await;
+        assert_eq!(d["message_type"], json!(kind), "{d}");
+        assert_eq!(d["chat_jid"], json!(gjid), "{d}");
+        assert_eq!(d["from"], json!("15554440051@s.whatsapp.net"), "{d}");
+    }
+    for (text, kind, sender) in [
+        ("hello team", "text", "15554440051"),
+        ("hi all", "text", "15554440052"),
+        ("team photo", "image", "15554440051"),
+        ("Lunch?", "poll", "15554440051"),
+    ] {
+        let m = phone_received(&sim, "15554440053", text).await;
+        assert_eq!(m["chat"], json!(gjid), "{m}");
+        assert_eq!(m["kind"], json!(kind), "{m}");
+        assert_eq!(
+            m["sender"],
+            json!(format!("{sender}@s.whatsapp.net")),
+            "{m}"
+        );
+    }
+
+    // C's phone writes into the group: A and B read it with C's identities.
+    let (st, _) = sim_post(
+        &sim,
+        "/admin/send",
+        json!({"from": "15554440053", "to": gjid, "text": "from c"}),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let lid_c = lid_of(&sim, "15554440053").await;
+    for rx in [&rx_a, &rx_b] {
+        let got = rx
+            .until("c's group text", |r| {
+                r.iter().any(|x| x.1["data"]["content"] == json!("from c"))
+            })
+            .await;
+        let d = &got
+            .iter()
+            .find(|x| x.1["data"]["content"] == json!("from c"))
+            .unwrap()
+            .1["data"];
+        assert_eq!(d["chat_jid"], json!(gjid), "{d}");
+        assert_eq!(d["is_group"], json!(true), "{d}");
+        assert_eq!(d["from_pn"], json!("15554440053@s.whatsapp.net"), "{d}");
+        assert_eq!(d["from_lid"], json!(lid_c), "{d}");
+    }
     app.stop().await;
     sim.stop().await;
+}
+
+async fn sim_post(sim: &SimServer, path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", sim.http_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 both_backends!(create_read_time_and_leave_a_group);

@@ -11,18 +11,10 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use wa_sim::SimServer;
 
+use crate::helpers::png;
+
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// A real PNG of `w`×`h` pixels.
-fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 200]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Png)
-        .unwrap();
-    out.into_inner()
 }
 
 /// An MP4 container head (`ftyp`, `mvhd` of 7 s) followed by `len` bytes of payload.

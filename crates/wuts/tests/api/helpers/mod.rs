@@ -247,3 +247,13 @@ pub fn assert_error(status: StatusCode, body: &Value, want_status: StatusCode, w
     );
     assert!(body["timestamp"].as_str().is_some(), "{body}");
 }
+
+/// A real PNG of `w`×`h` pixels.
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 200]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}

@@ -165,3 +165,32 @@ impl Receiver {
             .clone()
     }
 }
+
+/// What the simulated phone of `phone` received with `text` (a text, caption or poll name),
+/// once it has (within 20 s), as wa-sim's admin API shows it.
+pub async fn phone_received(sim: &SimServer, phone: &str, text: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let url = format!("{}/admin/accounts/{phone}", sim.http_url());
+        let dump: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+        if let Some(m) = dump["messages"]
+            .as_array()
+            .and_then(|l| l.iter().find(|m| m["text"] == json!(text)))
+        {
+            return m.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the phone {phone} never received {text:?}: {}",
+            dump["messages"]
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The LID of the simulated account of `phone` (`<lid>@lid`).
+pub async fn lid_of(sim: &SimServer, phone: &str) -> String {
+    let url = format!("{}/admin/accounts/{phone}", sim.http_url());
+    let dump: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    dump["lid"].as_str().unwrap().to_string()
+}
