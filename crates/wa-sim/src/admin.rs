@@ -347,14 +347,26 @@ struct GroupReq {
     subject: String,
     #[serde(default)]
     participants: Vec<String>,
+    /// A community (with its announcement group) instead of a group.
+    #[serde(default)]
+    community: bool,
 }
 
-/// Creates a group of `creator` and `participants` (phones).
+/// Creates a group (or a community) of `creator` and `participants` (phones).
 async fn create_group(State(sim): State<Arc<Sim>>, Json(r): Json<GroupReq>) -> Response {
     let members: Vec<String> = r.participants.iter().map(|p| number(p)).collect();
-    let jid = sim
-        .lock()
-        .create_group(&number(&r.creator), &r.subject, &members);
+    let mut inner = sim.lock();
+    if r.community {
+        let made = inner.create_community(&number(&r.creator), &r.subject, &members, false);
+        let jid = format!("{}@g.us", made[0]);
+        let announcement = made.get(1).map(|id| format!("{id}@g.us"));
+        return (
+            StatusCode::CREATED,
+            Json(json!({"jid": jid, "announcement_group": announcement})),
+        )
+            .into_response();
+    }
+    let jid = inner.create_group(&number(&r.creator), &r.subject, &members);
     (StatusCode::CREATED, Json(json!({"jid": jid}))).into_response()
 }
 

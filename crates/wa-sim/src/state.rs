@@ -275,6 +275,14 @@ pub struct Group {
     pub invite_code: Option<String>,
     /// Who asked to join and waits for an admin (join approval on).
     pub pending: Vec<String>,
+    /// A community (a parent group): its groups link to it.
+    pub community: bool,
+    /// The community this group belongs to (its JID), when linked.
+    pub parent: Option<String>,
+    /// The community's announcement group, made with it (only admins send).
+    pub announcement_group: bool,
+    /// The community's general chat, made with it when asked.
+    pub general_chat: bool,
     /// The group's photo: its id (the bytes are not shown).
     pub picture_id: Option<String>,
     #[serde(skip)]
@@ -365,11 +373,48 @@ impl Inner {
                 add_mode: "all_member_add".into(),
                 invite_code: None,
                 pending: Vec::new(),
+                community: false,
+                parent: None,
+                announcement_group: false,
+                general_chat: false,
                 picture_id: None,
                 picture: None,
             },
         );
         jid
+    }
+
+    /// A community of `creator` and `participants` with its announcement group (only admins
+    /// send) and, when `general_chat`, a general chat: the ids (without `@g.us`), the
+    /// community's first.
+    pub fn create_community(
+        &mut self,
+        creator: &str,
+        subject: &str,
+        participants: &[String],
+        general_chat: bool,
+    ) -> Vec<String> {
+        let jid = self.create_group(creator, subject, participants);
+        let id = jid.trim_end_matches("@g.us").to_string();
+        if let Some(g) = self.groups.get_mut(&id) {
+            g.community = true;
+        }
+        let mut made = vec![id];
+        for (name, announcement) in [(subject, true), ("General", false)] {
+            if !announcement && !general_chat {
+                continue;
+            }
+            let sub = self.create_group(creator, name, participants);
+            let sid = sub.trim_end_matches("@g.us").to_string();
+            if let Some(g) = self.groups.get_mut(&sid) {
+                g.parent = Some(jid.clone());
+                g.announcement_group = announcement;
+                g.general_chat = !announcement;
+                g.announce = announcement;
+            }
+            made.push(sid);
+        }
+        made
     }
 
     /// The account of `phone`, created when new.

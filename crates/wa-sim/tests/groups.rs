@@ -1,6 +1,7 @@
 //! Groups through the simulator with real whatsapp-rust clients: creating one (the creator is
 //! super admin, the members' devices are told), reading it back, and messages in it both ways
-//! (sender keys fanned out by the server, `participant` set on delivery).
+//! (sender keys fanned out by the server, `participant` set on delivery, a phone reading and
+//! writing too); communities with their announcement group, linked groups and members.
 
 mod common;
 
@@ -186,6 +187,133 @@ async fn create_a_group_and_talk_in_it() {
         text_of(e).as_deref() == Some("direct to a")
     })
     .await;
+
+    a.stop().await;
+    b.stop().await;
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn communities_hold_groups_and_members() {
+    use whatsapp_rust::CreateCommunityOptions;
+    init_logs();
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let (a, mut b) = tokio::join!(paired(&sim, "15550003101"), paired(&sim, "15550003102"));
+    let jid_b: Jid = "15550003102@s.whatsapp.net".parse().unwrap();
+
+    // A community, made with its announcement group (no general chat asked for).
+    let mut options = CreateCommunityOptions::new("neighbours");
+    options.create_general_chat = false;
+    let made = a
+        .handle
+        .client()
+        .community()
+        .create(options)
+        .await
+        .expect("community");
+    let cid = made.metadata.id.clone();
+    assert!(made.metadata.is_parent_group);
+    let held = admin_get(&sim, &format!("/admin/groups/{}", cid.user))
+        .await
+        .1;
+    assert_eq!(held["community"], true, "{held}");
+
+    // B joins the community, and with it the announcement group.
+    a.handle
+        .client()
+        .groups()
+        .add_participants(cid.clone(), std::slice::from_ref(&jid_b))
+        .await
+        .expect("add to the community");
+    let mine = b
+        .handle
+        .client()
+        .groups()
+        .get_participating()
+        .await
+        .expect("participating");
+    let announcement = mine
+        .values()
+        .find(|g| g.is_default_sub_group)
+        .unwrap_or_else(|| panic!("b is not in the announcement group: {mine:?}"));
+    assert_eq!(announcement.parent_group_jid.as_ref(), Some(&cid));
+
+    // A group of A and B, linked to the community and unlinked again: B hears both.
+    let group = a
+        .handle
+        .client()
+        .groups()
+        .create_group(
+            GroupCreateOptions::builder()
+                .subject("garden")
+                .participants(vec![member("15550003102")])
+                .build(),
+        )
+        .await
+        .expect("group")
+        .metadata
+        .id;
+    let linked = a
+        .handle
+        .client()
+        .community()
+        .link_subgroups(cid.clone(), std::slice::from_ref(&group))
+        .await
+        .expect("link");
+    assert_eq!(linked.linked_jids, vec![group.clone()]);
+    b.wait_for(20, "the link at b", |e| {
+        matches!(e, Event::GroupUpdate(g) if matches!(g.action, GroupNotificationAction::Link { .. }))
+    })
+    .await;
+    let meta = b
+        .handle
+        .client()
+        .groups()
+        .get_metadata(&group)
+        .await
+        .unwrap();
+    assert_eq!(meta.parent_group_jid.as_ref(), Some(&cid));
+    // Linking it twice fails for that group alone.
+    let again = a
+        .handle
+        .client()
+        .community()
+        .link_subgroups(cid.clone(), std::slice::from_ref(&group))
+        .await
+        .expect("link again");
+    assert_eq!(again.failed_groups, vec![(group.clone(), 409)]);
+    let unlinked = a
+        .handle
+        .client()
+        .community()
+        .unlink_subgroups(cid.clone(), std::slice::from_ref(&group), false)
+        .await
+        .expect("unlink");
+    assert_eq!(unlinked.unlinked_jids, vec![group.clone()]);
+    let meta = a
+        .handle
+        .client()
+        .groups()
+        .get_metadata(&group)
+        .await
+        .unwrap();
+    assert_eq!(meta.parent_group_jid, None);
+
+    // Removed from the community, B is out of its announcement group too.
+    a.handle
+        .client()
+        .community()
+        .remove_participants(cid.clone(), std::slice::from_ref(&jid_b))
+        .await
+        .expect("remove");
+    let ann = admin_get(&sim, &format!("/admin/groups/{}", announcement.id.user))
+        .await
+        .1;
+    assert_eq!(
+        ann["participants"],
+        serde_json::json!(["15550003101"]),
+        "{ann}"
+    );
 
     a.stop().await;
     b.stop().await;

@@ -54,6 +54,22 @@ pub fn group_node(inner: &Inner, g: &Group) -> Node {
             .string_content(g.add_mode.clone())
             .build(),
     );
+    if g.community {
+        children.push(NodeBuilder::new("parent").build());
+    }
+    if let Some(parent) = &g.parent {
+        children.push(
+            NodeBuilder::new("linked_parent")
+                .attr("jid", parent.clone())
+                .build(),
+        );
+    }
+    if g.announcement_group {
+        children.push(NodeBuilder::new("default_sub_group").build());
+    }
+    if g.general_chat {
+        children.push(NodeBuilder::new("general_chat").build());
+    }
     if g.ephemeral > 0 {
         children.push(
             NodeBuilder::new("ephemeral")
@@ -117,7 +133,10 @@ fn phone_of_jid(inner: &Inner, jid: &str) -> Option<String> {
 }
 
 /// `<create subject><participant jid/>…</create>` to `@g.us`: a new group with the creator as
-/// super admin, announced to every member device as `<create type="new">`.
+/// super admin, announced to every member device as `<create type="new">`. With `<parent/>` it
+/// is a community, made with its announcement group (and a general chat when
+/// `<create_general_chat/>` asks); with `<linked_parent jid/>` it is made inside a community
+/// the creator administers.
 fn create(sim: &Sim, phone: &str, device: u16, iq: &Node, c: &Node) -> Node {
     let Some(subject) = attr(c, "subject").filter(|s| !s.trim().is_empty()) else {
         return iq_error(iq, 400, "bad-request");
@@ -128,18 +147,140 @@ fn create(sim: &Sim, phone: &str, device: u16, iq: &Node, c: &Node) -> Node {
         .filter_map(|p| attr(p, "jid"))
         .filter_map(|j| phone_of_jid(&inner, &j))
         .collect();
-    let jid = inner.create_group(phone, &subject, &members);
-    let id = jid.trim_end_matches("@g.us").to_string();
+    let community = c.get_optional_child("parent").is_some();
+    let parent = match c
+        .get_optional_child("linked_parent")
+        .and_then(|l| attr(l, "jid"))
+    {
+        Some(p) => {
+            let pid = p.trim_end_matches("@g.us");
+            match inner.groups.get(pid) {
+                None => return iq_error(iq, 404, "item-not-found"),
+                Some(g) if !g.community => return iq_error(iq, 400, "bad-request"),
+                Some(g) if g.role(phone).is_none() => return iq_error(iq, 403, "forbidden"),
+                Some(g) => Some(g.jid.clone()),
+            }
+        }
+        None => None,
+    };
+    let made = if community {
+        let general = c.get_optional_child("create_general_chat").is_some();
+        inner.create_community(phone, &subject, &members, general)
+    } else {
+        let jid = inner.create_group(phone, &subject, &members);
+        let id = jid.trim_end_matches("@g.us").to_string();
+        if let Some(g) = inner.groups.get_mut(&id) {
+            g.parent = parent;
+        }
+        vec![id]
+    };
+    let id = made[0].clone();
     let Some(group) = inner.groups.get(&id).cloned() else {
         return iq_error(iq, 500, "internal-server-error");
     };
-    let node = group_node(&inner, &group);
-    let change = NodeBuilder::new("create")
-        .attr("type", "new")
-        .children([node.clone()])
+    for gid in &made {
+        let Some(g) = inner.groups.get(gid).cloned() else {
+            continue;
+        };
+        let change = NodeBuilder::new("create")
+            .attr("type", "new")
+            .children([group_node(&inner, &g)])
+            .build();
+        notify_members(&mut inner, &g, phone, change, Some((phone, device)));
+    }
+    iq_result(iq, vec![group_node(&inner, &group)])
+}
+
+/// `<links><link link_type="sub_group"><group jid/>…</link></links>` to a community: its admin
+/// links groups it also administers; `<unlink unlink_type="sub_group">` undoes it. Each group
+/// answers on its own (`error` 404 unknown, 403 not an admin of it, 409 linked elsewhere or not
+/// linked here); the community's and the group's members hear `<link>` / `<unlink>`.
+fn links_change(sim: &Sim, phone: &str, device: u16, iq: &Node, parent_id: &str, c: &Node) -> Node {
+    let mut inner = sim.lock();
+    let Some(parent) = inner.groups.get(parent_id).cloned() else {
+        return iq_error(iq, 404, "item-not-found");
+    };
+    if !parent.community {
+        return iq_error(iq, 400, "bad-request");
+    }
+    if parent.role(phone).is_none() {
+        return iq_error(iq, 403, "forbidden");
+    }
+    let linking = c.tag == "links";
+    let list = if linking {
+        c.get_optional_child("link")
+            .cloned()
+            .unwrap_or_else(|| c.clone())
+    } else {
+        c.clone()
+    };
+    let mut answers = Vec::new();
+    for g in list.get_children_by_tag("group") {
+        let Some(jid) = attr(g, "jid") else { continue };
+        let gid = jid.trim_end_matches("@g.us").to_string();
+        let error = match inner.groups.get(&gid) {
+            None => Some("404"),
+            Some(sub) if sub.role(phone).is_none() => Some("403"),
+            Some(sub) if sub.community || sub.announcement_group => Some("400"),
+            Some(sub) if linking && sub.parent.is_some() => Some("409"),
+            Some(sub) if !linking && sub.parent.as_deref() != Some(parent.jid.as_str()) => {
+                Some("409")
+            }
+            Some(_) => None,
+        };
+        let mut answer = NodeBuilder::new("group").attr("jid", format!("{gid}@g.us"));
+        if let Some(e) = error {
+            answers.push(answer.attr("error", e).build());
+            continue;
+        }
+        if let Some(sub) = inner.groups.get_mut(&gid) {
+            sub.parent = linking.then(|| parent.jid.clone());
+        }
+        let Some(sub) = inner.groups.get(&gid).cloned() else {
+            continue;
+        };
+        let item = NodeBuilder::new("group")
+            .attr("jid", sub.jid.clone())
+            .attr("subject", sub.subject.clone())
+            .build();
+        let change = if linking {
+            NodeBuilder::new("link").attr("link_type", "sub_group")
+        } else {
+            NodeBuilder::new("unlink")
+                .attr("unlink_type", "sub_group")
+                .attr("unlink_reason", "unlink_group")
+        }
+        .children([item])
         .build();
-    notify_members(&mut inner, &group, phone, change, Some((phone, device)));
-    iq_result(iq, vec![node])
+        notify_members(
+            &mut inner,
+            &parent,
+            phone,
+            change.clone(),
+            Some((phone, device)),
+        );
+        let mut others = sub.clone();
+        others
+            .participants
+            .retain(|m| !parent.participants.contains(m));
+        notify_members(&mut inner, &others, phone, change, Some((phone, device)));
+        answer = answer.attr("subject", sub.subject.clone());
+        answers.push(answer.build());
+    }
+    let body = if linking {
+        NodeBuilder::new("links")
+            .children([NodeBuilder::new("link")
+                .attr("link_type", "sub_group")
+                .children(answers)
+                .build()])
+            .build()
+    } else {
+        NodeBuilder::new("unlink")
+            .attr("unlink_type", "sub_group")
+            .children(answers)
+            .build()
+    };
+    iq_result(iq, vec![body])
 }
 
 /// `<leave><group id/></leave>` to `@g.us`: the user leaves each group named; every member device
@@ -188,11 +329,25 @@ fn participants_change(
     group_id: &str,
     c: &Node,
 ) -> Node {
+    change_participants(sim, phone, device, iq, group_id, c, false)
+}
+
+/// [`participants_change`]; `cascaded` when a community's change carries on into one of its
+/// groups (the community admin acts there without being that group's admin).
+fn change_participants(
+    sim: &Sim,
+    phone: &str,
+    device: u16,
+    iq: &Node,
+    group_id: &str,
+    c: &Node,
+    cascaded: bool,
+) -> Node {
     let mut inner = sim.lock();
     let Some(group) = inner.groups.get(group_id).cloned() else {
         return iq_error(iq, 404, "item-not-found");
     };
-    if group.role(phone).is_none() {
+    if !cascaded && group.role(phone).is_none() {
         return iq_error(iq, 403, "forbidden");
     }
     let action: &'static str = match c.tag.as_ref() {
@@ -254,7 +409,7 @@ fn participants_change(
         }
     }
     if !changed.is_empty() {
-        let after = inner.groups.get(group_id).cloned().unwrap_or(group);
+        let after = inner.groups.get(group_id).cloned().unwrap_or(group.clone());
         let list: Vec<Node> = changed
             .iter()
             .map(|w| {
@@ -284,6 +439,34 @@ fn participants_change(
             let mut newcomers = after.clone();
             newcomers.participants = changed.clone();
             notify_members(&mut inner, &newcomers, phone, joined, None);
+        }
+    }
+    // A community's members are in its announcement group; removing them with
+    // `linked_groups="true"` takes them out of every group of the community too.
+    let cascade = group.community
+        && (action == "add"
+            || (action == "remove" && attr(c, "linked_groups").as_deref() == Some("true")));
+    if cascade && !changed.is_empty() {
+        let subgroups: Vec<String> = inner
+            .groups
+            .iter()
+            .filter(|(_, g)| g.parent.as_deref() == Some(group.jid.as_str()))
+            .filter(|(_, g)| action == "remove" || g.announcement_group)
+            .map(|(id, _)| id.clone())
+            .collect();
+        drop(inner);
+        let list: Vec<Node> = changed
+            .iter()
+            .map(|w| {
+                NodeBuilder::new("participant")
+                    .attr("jid", format!("{w}@s.whatsapp.net"))
+                    .build()
+            })
+            .collect();
+        let change = NodeBuilder::new(action).children(list).build();
+        for sid in subgroups {
+            // Every device of the actor hears of the cascaded change (device 0 is the phone).
+            change_participants(sim, phone, 0, iq, &sid, &change, true);
         }
     }
     iq_result(iq, vec![NodeBuilder::new(action).children(answers).build()])
@@ -533,6 +716,13 @@ pub fn handle(sim: &Sim, phone: &str, device: u16, iq: &Node, kind: &str) -> Nod
         return iq_error(iq, 501, "feature-not-implemented");
     }
     let first = iq.children().and_then(|c| c.first().cloned());
+    if let Some(c) = first
+        .clone()
+        .filter(|c| matches!(c.tag.as_ref(), "links" | "unlink"))
+    {
+        drop(inner);
+        return links_change(sim, phone, device, iq, &group_id, &c);
+    }
     if let Some(c) = first
         .clone()
         .filter(|c| matches!(c.tag.as_ref(), "add" | "remove" | "promote" | "demote"))
