@@ -89,6 +89,30 @@ fn group_action(a: &G) -> GroupAction {
         G::Invite { code } => GroupAction::Invite { code: code.clone() },
         G::RevokeInvite => GroupAction::RevokeInvite,
         G::Create { .. } => GroupAction::Create,
+        G::Link { link_type, raw } => {
+            let group = raw.get_optional_child("group");
+            GroupAction::Link {
+                link_type: link_type.clone(),
+                group_jid: group
+                    .and_then(|g| g.attrs.get("jid"))
+                    .map(|v| v.as_str().into_owned()),
+                subject: group
+                    .and_then(|g| g.attrs.get("subject"))
+                    .map(|v| v.as_str().into_owned()),
+            }
+        }
+        G::Unlink {
+            unlink_type,
+            unlink_reason,
+            raw,
+        } => GroupAction::Unlink {
+            unlink_type: unlink_type.clone(),
+            reason: unlink_reason.clone(),
+            group_jid: raw
+                .get_optional_child("group")
+                .and_then(|g| g.attrs.get("jid"))
+                .map(|v| v.as_str().into_owned()),
+        },
         other => GroupAction::Other {
             name: other.wire_tag().to_string(),
         },

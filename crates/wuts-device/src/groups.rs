@@ -1,5 +1,5 @@
-//! WUTS "groups": the live device's group calls, wrapping whatsapp-rust's `client.groups()`,
-//! with the group as our own type.
+//! WUTS "groups" (communities too): the live device's group calls, wrapping whatsapp-rust's
+//! `client.groups()` and `client.community()`, with the group as our own type.
 
 use crate::live::LiveDevice;
 use crate::RuntimeError;
@@ -23,6 +23,12 @@ pub struct GroupInfo {
     pub ephemeral: u32,
     pub members_count: usize,
     pub participants: Vec<GroupMember>,
+    /// A community (a parent group).
+    pub is_community: bool,
+    /// The community this group belongs to.
+    pub parent_jid: Option<String>,
+    /// A community's announcement group.
+    pub is_announcement_group: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -72,6 +78,18 @@ pub struct NewGroup {
     pub participants: Vec<String>,
     pub announcement: bool,
     pub locked: bool,
+    pub join_approval: bool,
+    /// A community (its announcement group made with it) instead of a group.
+    pub community: bool,
+    /// The community the new group belongs to.
+    pub parent: Option<String>,
+}
+
+/// One group's outcome of a link or unlink: `error` is WhatsApp's code when it refused.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinkResult {
+    pub jid: String,
+    pub error: Option<u32>,
 }
 
 fn refused(e: GroupError) -> RuntimeError {
@@ -82,6 +100,26 @@ fn refused(e: GroupError) -> RuntimeError {
         GroupError::Iq(IqError::NotConnected) => RuntimeError::NotConnected,
         GroupError::InvalidRequest(text) => RuntimeError::Refused { code: 400, text },
         other => RuntimeError::WhatsApp(other.to_string()),
+    }
+}
+
+fn community_refused(e: whatsapp_rust::CommunityError) -> RuntimeError {
+    match e {
+        whatsapp_rust::CommunityError::Group(g) => refused(g),
+        whatsapp_rust::CommunityError::Iq(i) => refused(GroupError::Iq(i)),
+        other => RuntimeError::WhatsApp(other.to_string()),
+    }
+}
+
+fn outcome(a: whatsapp_rust::ParticipantChangeResponse) -> ParticipantResult {
+    ParticipantResult {
+        jid: user_jid(&a.jid),
+        phone_number: a
+            .phone_number
+            .as_ref()
+            .map(user_jid)
+            .or_else(|| (!a.jid.is_lid()).then(|| user_jid(&a.jid))),
+        error: a.error,
     }
 }
 
@@ -130,6 +168,9 @@ fn info(m: GroupMetadata) -> GroupInfo {
         ephemeral: m.ephemeral.as_ref().and_then(|e| e.expiration).unwrap_or(0),
         members_count: m.size.map_or(participants.len(), |s| s as usize),
         participants,
+        is_community: m.is_parent_group,
+        parent_jid: m.parent_group_jid.as_ref().map(|j| j.to_string()),
+        is_announcement_group: m.is_default_sub_group,
     }
 }
 
@@ -145,6 +186,16 @@ impl LiveDevice {
                 privacy: None,
             });
         }
+        use whatsapp_rust::MembershipApprovalMode;
+        let parent = match &g.parent {
+            Some(p) => Some(jid(p)?),
+            None => None,
+        };
+        let approval = if g.join_approval {
+            MembershipApprovalMode::On
+        } else {
+            MembershipApprovalMode::Off
+        };
         let created = self
             .client
             .groups()
@@ -152,6 +203,9 @@ impl LiveDevice {
                 GroupCreateOptions::builder()
                     .subject(g.name.clone())
                     .participants(members)
+                    .membership_approval_mode(approval)
+                    .is_parent(g.community)
+                    .maybe_linked_parent(parent)
                     .build(),
             )
             .await
@@ -230,18 +284,7 @@ impl LiveDevice {
             ParticipantAction::Demote => groups.demote_participants(group, &jids).await,
         }
         .map_err(refused)?;
-        Ok(answers
-            .into_iter()
-            .map(|a| ParticipantResult {
-                jid: user_jid(&a.jid),
-                phone_number: a
-                    .phone_number
-                    .as_ref()
-                    .map(user_jid)
-                    .or_else(|| (!a.jid.is_lid()).then(|| user_jid(&a.jid))),
-                error: a.error,
-            })
-            .collect())
+        Ok(answers.into_iter().map(outcome).collect())
     }
 
     /// Applies each change (one request to WhatsApp per field), then reads the group back.
@@ -361,6 +404,62 @@ impl LiveDevice {
             .await
             .map_err(refused)?;
         Ok(res.id)
+    }
+
+    /// Links groups to a community (`link`), or unlinks them; one outcome per group.
+    pub async fn link_groups(
+        &self,
+        community: &str,
+        groups: &[String],
+        link: bool,
+    ) -> Result<Vec<LinkResult>, RuntimeError> {
+        let community = jid(community)?;
+        let mut jids = Vec::with_capacity(groups.len());
+        for g in groups {
+            jids.push(jid(g)?);
+        }
+        let c = self.client.community();
+        let (done, failed) = if link {
+            let r = c.link_subgroups(community, &jids).await;
+            let r = r.map_err(community_refused)?;
+            (r.linked_jids, r.failed_groups)
+        } else {
+            let r = c.unlink_subgroups(community, &jids, false).await;
+            let r = r.map_err(community_refused)?;
+            (r.unlinked_jids, r.failed_groups)
+        };
+        let mut out: Vec<LinkResult> = done
+            .iter()
+            .map(|j| LinkResult {
+                jid: j.to_string(),
+                error: None,
+            })
+            .collect();
+        out.extend(failed.into_iter().map(|(j, code)| LinkResult {
+            jid: j.to_string(),
+            error: Some(code),
+        }));
+        Ok(out)
+    }
+
+    /// Removes people from a community and from every group linked to it.
+    pub async fn remove_from_community(
+        &self,
+        community: &str,
+        participants: &[String],
+    ) -> Result<Vec<ParticipantResult>, RuntimeError> {
+        let community = jid(community)?;
+        let mut jids = Vec::with_capacity(participants.len());
+        for p in participants {
+            jids.push(jid(p)?);
+        }
+        let answers = self
+            .client
+            .community()
+            .remove_participants(community, &jids)
+            .await
+            .map_err(community_refused)?;
+        Ok(answers.into_iter().map(outcome).collect())
     }
 
     /// Leaves a group.

@@ -17,7 +17,8 @@ pub mod media_http;
 
 pub use contacts::{Blocklist, ChatSetting, ChatState, Picture, UserInfo};
 pub use groups::{
-    GroupChanges, GroupInfo, GroupMember, NewGroup, ParticipantAction, ParticipantResult,
+    GroupChanges, GroupInfo, GroupMember, LinkResult, NewGroup, ParticipantAction,
+    ParticipantResult,
 };
 pub use live::{LiveDevice, LiveState};
 pub use whatsapp_rust::Jid;

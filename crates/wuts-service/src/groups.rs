@@ -1,5 +1,6 @@
-//! WUTS "groups" (issue 13, in part): create, list, read, the disappearing timer, leave,
-//! participants. Settings, invites, pictures and communities are still to come.
+//! WUTS "groups" with communities: create, list, read, settings, the disappearing timer,
+//! participants, invites and joins, pictures, leave; communities with their members and the
+//! groups linked to them.
 
 use crate::devices::Target;
 use crate::fields::required;
@@ -7,7 +8,9 @@ use crate::messages::recipient;
 use crate::Services;
 use wuts_core::error::DomainResult;
 use wuts_core::{DomainError, FieldError};
-pub use wuts_device::{GroupChanges, GroupInfo, GroupMember, ParticipantAction, ParticipantResult};
+pub use wuts_device::{
+    GroupChanges, GroupInfo, GroupMember, LinkResult, ParticipantAction, ParticipantResult,
+};
 
 /// WhatsApp's longest group name.
 pub const GROUP_NAME_MAX: usize = 100;
@@ -100,27 +103,120 @@ pub fn participants(field: &str, raw: &[String]) -> DomainResult<Vec<String>> {
 }
 
 impl Services {
-    /// Creates a group with the device's account as super admin.
+    /// Creates a group with the device's account as super admin (a community with
+    /// `community`; inside a community with `parent_jid`).
     pub async fn create_group(&self, at: &Target, g: CreateGroup) -> DomainResult<GroupInfo> {
         let name = required("name", &g.name, GROUP_NAME_MAX)?;
         let members = participants("participants", &g.participants)?;
-        for (on, field) in [
-            (g.join_approval, "options.join_approval"),
-            (g.community, "options.community"),
-            (g.parent_jid.is_some(), "options.parent_jid"),
-        ] {
-            if on {
-                return Err(DomainError::field(field, "not supported yet"));
+        let parent = match &g.parent_jid {
+            Some(_) if g.community => {
+                return Err(DomainError::field(
+                    "options.parent_jid",
+                    "a community cannot belong to another community",
+                ))
             }
-        }
+            Some(p) => Some(group_jid("options.parent_jid", p)?),
+            None => None,
+        };
         let (_, live) = self.live(at).await?;
         let group = wuts_device::NewGroup {
             name,
             participants: members,
             announcement: g.announcement,
             locked: g.locked,
+            join_approval: g.join_approval,
+            community: g.community,
+            parent,
         };
         Ok(live.create_group(&group).await?)
+    }
+
+    /// Creates a community (WhatsApp makes its announcement group with it); participants are
+    /// optional.
+    pub async fn create_community(
+        &self,
+        at: &Target,
+        name: &str,
+        people: &[String],
+    ) -> DomainResult<GroupInfo> {
+        let name = required("name", name, GROUP_NAME_MAX)?;
+        let members = if people.is_empty() {
+            Vec::new()
+        } else {
+            participants("participants", people)?
+        };
+        let (_, live) = self.live(at).await?;
+        let group = wuts_device::NewGroup {
+            name,
+            participants: members,
+            community: true,
+            ..Default::default()
+        };
+        Ok(live.create_group(&group).await?)
+    }
+
+    /// Adds people to a community (and so to its announcement group), or removes them from it
+    /// and from every group linked to it.
+    pub async fn community_participants(
+        &self,
+        at: &Target,
+        jid: &str,
+        add: bool,
+        people: &[String],
+    ) -> DomainResult<Vec<ParticipantResult>> {
+        let jid = group_jid("jid", jid)?;
+        let people = participants("participants", people)?;
+        let (_, live) = self.live(at).await?;
+        Ok(if add {
+            live.change_participants(&jid, ParticipantAction::Add, &people)
+                .await?
+        } else {
+            live.remove_from_community(&jid, &people).await?
+        })
+    }
+
+    /// Links a group to a community (`link`) or unlinks it; WhatsApp's refusal for that group
+    /// is the error (409 linked elsewhere or not linked here, 403 not its admin, 404 unknown).
+    pub async fn link_group(
+        &self,
+        at: &Target,
+        community: &str,
+        group: &str,
+        link: bool,
+    ) -> DomainResult<()> {
+        let community = group_jid("jid", community)?;
+        let group = group_jid("group_jid", group)?;
+        if community == group {
+            return Err(DomainError::field(
+                "group_jid",
+                "a community cannot be linked to itself",
+            ));
+        }
+        let (_, live) = self.live(at).await?;
+        let results = live
+            .link_groups(&community, std::slice::from_ref(&group), link)
+            .await?;
+        match results
+            .iter()
+            .find(|r| r.jid == group)
+            .and_then(|r| r.error)
+        {
+            None => Ok(()),
+            Some(code) => {
+                let text = match (code, link) {
+                    (409, true) => format!("{group} is already in a community"),
+                    (409, false) => format!("{group} is not in the community {community}"),
+                    (403, _) => format!("not an admin of {group}"),
+                    (404, _) => format!("no group {group}"),
+                    _ => format!("WhatsApp refused {group}"),
+                };
+                Err(wuts_device::RuntimeError::Refused {
+                    code: code as u16,
+                    text,
+                }
+                .into())
+            }
+        }
     }
 
     /// The groups the account is in.

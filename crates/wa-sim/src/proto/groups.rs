@@ -175,6 +175,27 @@ fn create(sim: &Sim, phone: &str, device: u16, iq: &Node, c: &Node) -> Node {
         vec![id]
     };
     let id = made[0].clone();
+    // The settings the request carries: join approval, who adds members, the timer.
+    let approval = c
+        .get_optional_child("membership_approval_mode")
+        .and_then(|m| m.get_optional_child("group_join"))
+        .and_then(|j| attr(j, "state"))
+        .is_some_and(|s| s == "on");
+    let add_mode = c
+        .get_optional_child("member_add_mode")
+        .and_then(text_of)
+        .filter(|m| m == "admin_add" || m == "all_member_add");
+    let ephemeral = c
+        .get_optional_child("ephemeral")
+        .and_then(|e| attr(e, "expiration"))
+        .and_then(|e| e.parse::<u32>().ok());
+    if let Some(g) = inner.groups.get_mut(&id) {
+        g.approval = approval;
+        if let Some(m) = add_mode {
+            g.add_mode = m;
+        }
+        g.ephemeral = ephemeral.unwrap_or(0);
+    }
     let Some(group) = inner.groups.get(&id).cloned() else {
         return iq_error(iq, 500, "internal-server-error");
     };

@@ -1,5 +1,6 @@
-//! WUTS "groups" (issue 13, in part): create, list, read, the disappearing timer, leave,
-//! participants.
+//! WUTS "groups" with communities: create, list, read, update, the disappearing timer,
+//! participants, invites and joins, pictures, leave; communities, their members and the groups
+//! linked to them.
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{DeviceCtx, DeviceJson, DeviceQuery, Path};
@@ -23,6 +24,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reset_invite))
         .routes(routes!(join_group))
         .routes(routes!(set_picture))
+        .routes(routes!(create_community))
+        .routes(routes!(
+            add_community_participants,
+            remove_community_participants
+        ))
+        .routes(routes!(link_group))
+        .routes(routes!(unlink_group))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -50,6 +58,12 @@ pub struct Group {
     /// Seconds; 0 off.
     ephemeral_duration: u32,
     members_count: usize,
+    /// A community (a parent group).
+    is_community: bool,
+    /// The community the group belongs to.
+    parent_jid: Option<String>,
+    /// A community's announcement group (made with the community; only admins send).
+    is_announcement_group: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     participants: Option<Vec<Participant>>,
 }
@@ -78,6 +92,9 @@ fn group(g: GroupInfo, with_participants: bool) -> Group {
         join_approval: g.join_approval,
         ephemeral_duration: g.ephemeral,
         members_count: g.members_count,
+        is_community: g.is_community,
+        parent_jid: g.parent_jid,
+        is_announcement_group: g.is_announcement_group,
     }
 }
 
@@ -90,13 +107,13 @@ pub struct GroupOptions {
     /// Only admins edit the group's info.
     #[serde(default)]
     locked: bool,
-    /// Not supported yet.
+    /// Joins need an admin's approval.
     #[serde(default)]
     join_approval: bool,
-    /// Not supported yet.
+    /// Create a community (a parent group) instead; WhatsApp makes its announcement group.
     #[serde(default)]
     community: bool,
-    /// Not supported yet.
+    /// The community (…@g.us) the new group belongs to.
     parent_jid: Option<String>,
 }
 
@@ -538,7 +555,189 @@ async fn leave_group(
     Ok(axum::Json(LeaveResponse { success: true }))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCommunityBody {
+    /// 1–100 characters.
+    #[schema(required = true)]
+    #[serde(default)]
+    name: String,
+    /// Optional: phone numbers (any formatting), user JIDs or LIDs.
+    #[serde(default)]
+    participants: Vec<String>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommunityResponse {
+    success: bool,
+    community: Group,
+}
+
+/// Creates a community (a parent group); WhatsApp makes its announcement group with it.
+#[utoipa::path(post, path = "/communities", tag = "groups", security(("bearerAuth" = [])), params(DeviceQuery),
+    request_body = CreateCommunityBody,
+    responses((status = 201, body = CommunityResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn create_community(
+    State(s): State<AppState>,
+    DeviceJson { at, body: b }: DeviceJson<CreateCommunityBody>,
+) -> ApiResult<(StatusCode, axum::Json<CommunityResponse>)> {
+    let g = s
+        .services
+        .create_community(&at, &b.name, &b.participants)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(CommunityResponse {
+            success: true,
+            community: group(g, true),
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommunityParticipantsBody {
+    /// Phone numbers (any formatting), user JIDs or LIDs.
+    #[schema(required = true)]
+    #[serde(default)]
+    participants: Vec<String>,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommunityParticipantsResponse {
+    success: bool,
+    jid: String,
+    /// `add` or `remove`.
+    action: &'static str,
+    participants: Vec<ParticipantOutcome>,
+}
+
+async fn community_participants(
+    s: AppState,
+    at: wuts_service::Target,
+    jid: String,
+    b: CommunityParticipantsBody,
+    add: bool,
+) -> ApiResult<axum::Json<CommunityParticipantsResponse>> {
+    let results = s
+        .services
+        .community_participants(&at, &jid, add, &b.participants)
+        .await?;
+    Ok(axum::Json(CommunityParticipantsResponse {
+        success: true,
+        jid: jid.trim().to_string(),
+        action: if add { "add" } else { "remove" },
+        participants: results
+            .into_iter()
+            .map(|r| ParticipantOutcome {
+                jid: r.jid,
+                phone_number: r.phone_number,
+                is_admin: false,
+                is_super_admin: false,
+                success: r.error.is_none(),
+                error: r.error,
+            })
+            .collect(),
+    }))
+}
+
+/// Adds people to a community (and so to its announcement group).
+#[utoipa::path(post, path = "/communities/{jid}/participants", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "community JID (…@g.us)"), DeviceQuery),
+    request_body = CommunityParticipantsBody,
+    responses((status = 200, body = CommunityParticipantsResponse), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn add_community_participants(
+    State(s): State<AppState>,
+    Path(jid): Path<String>,
+    DeviceJson { at, body: b }: DeviceJson<CommunityParticipantsBody>,
+) -> ApiResult<axum::Json<CommunityParticipantsResponse>> {
+    community_participants(s, at, jid, b, true).await
+}
+
+/// Removes people from a community and from every group linked to it.
+#[utoipa::path(delete, path = "/communities/{jid}/participants", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "community JID (…@g.us)"), DeviceQuery),
+    request_body = CommunityParticipantsBody,
+    responses((status = 200, body = CommunityParticipantsResponse), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn remove_community_participants(
+    State(s): State<AppState>,
+    Path(jid): Path<String>,
+    DeviceJson { at, body: b }: DeviceJson<CommunityParticipantsBody>,
+) -> ApiResult<axum::Json<CommunityParticipantsResponse>> {
+    community_participants(s, at, jid, b, false).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkGroupBody {
+    /// The group (…@g.us) to link; the device's account administers both.
+    #[schema(required = true)]
+    #[serde(default)]
+    group_jid: String,
+    device_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LinkResponse {
+    success: bool,
+    community_jid: String,
+    group_jid: String,
+    /// Whether the group is linked to the community now.
+    linked: bool,
+}
+
+/// Links a group to a community.
+#[utoipa::path(post, path = "/communities/{jid}/groups", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "community JID (…@g.us)"), DeviceQuery), request_body = LinkGroupBody,
+    responses((status = 200, body = LinkResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn link_group(
+    State(s): State<AppState>,
+    Path(jid): Path<String>,
+    DeviceJson { at, body: b }: DeviceJson<LinkGroupBody>,
+) -> ApiResult<axum::Json<LinkResponse>> {
+    s.services.link_group(&at, &jid, &b.group_jid, true).await?;
+    Ok(axum::Json(LinkResponse {
+        success: true,
+        community_jid: jid.trim().to_string(),
+        group_jid: b.group_jid.trim().to_string(),
+        linked: true,
+    }))
+}
+
+/// Unlinks a group from a community (its members stay in it).
+#[utoipa::path(delete, path = "/communities/{jid}/groups/{group_jid}", tag = "groups", security(("bearerAuth" = [])),
+    params(("jid" = String, Path, description = "community JID (…@g.us)"),
+        ("group_jid" = String, Path, description = "the linked group (…@g.us)"), DeviceQuery),
+    responses((status = 200, body = LinkResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+async fn unlink_group(
+    State(s): State<AppState>,
+    DeviceCtx(at): DeviceCtx,
+    Path((jid, group_jid)): Path<(String, String)>,
+) -> ApiResult<axum::Json<LinkResponse>> {
+    s.services.link_group(&at, &jid, &group_jid, false).await?;
+    Ok(axum::Json(LinkResponse {
+        success: true,
+        community_jid: jid.trim().to_string(),
+        group_jid: group_jid.trim().to_string(),
+        linked: false,
+    }))
+}
+
 crate::extract::device_id_in_body!(
+    CommunityParticipantsBody,
+    CreateCommunityBody,
+    LinkGroupBody,
     CreateGroupBody,
     EphemeralBody,
     JoinBody,

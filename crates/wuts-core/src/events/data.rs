@@ -296,6 +296,18 @@ pub enum GroupAction {
     RevokeInvite,
     Create,
     Delete,
+    /// A group was linked to this community (`group_jid`), or this group to one.
+    Link {
+        link_type: String,
+        group_jid: Option<String>,
+        subject: Option<String>,
+    },
+    /// A group was unlinked from this community.
+    Unlink {
+        unlink_type: String,
+        reason: Option<String>,
+        group_jid: Option<String>,
+    },
     /// Any other change, by WhatsApp's name for it.
     Other {
         name: String,

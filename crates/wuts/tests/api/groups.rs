@@ -3,7 +3,7 @@
 //! creating and reading groups, participants, settings, invites, each with its events.
 
 use crate::helpers::wa::{gateway, hook, lid_of, phone_received, two_accounts};
-use crate::helpers::{png, Backend, TestApp};
+use crate::helpers::{assert_error, png, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wa_sim::SimServer;
@@ -648,6 +648,159 @@ async fn invites_reset_and_joins(b: Backend) {
         let (st, e) = app.post("/groups/join", &user_b, body.clone()).await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {e}");
         assert_eq!(e["validation"][0]["field"], json!(field), "{body}: {e}");
+    }
+    app.stop().await;
+    sim.stop().await;
+}
+
+both_backends!(communities_link_groups_and_hold_members);
+
+/// A creates a community with B through the API: B hears it joined; a group made inside it
+/// and a group linked to it show the community as parent (B hears the link as `group.info`);
+/// linking twice is a conflict; unlinking clears the parent; C (a phone) added to the
+/// community is in its announcement group, and removed, out of both. Bad input per field.
+async fn communities_link_groups_and_hold_members(b: Backend) {
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway(b, &sim).await;
+    let (admin, user_b) =
+        two_accounts(&app, &sim, "community", ["15554440091", "15554440092"]).await;
+    let rx_b = hook(&app, &user_b, &["group.joined", "group.info"]).await;
+
+    let (st, r) = app
+        .post(
+            "/communities",
+            &admin,
+            json!({"name": "street", "participants": ["15554440092"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let c = &r["community"];
+    assert_eq!(c["is_community"], json!(true), "{r}");
+    assert_eq!(c["name"], json!("street"), "{r}");
+    let cjid = c["jid"].as_str().unwrap().to_string();
+    rx_b.until("group.joined for the community at b", |r| {
+        r.iter().any(|x| {
+            x.1["event"] == json!("group.joined") && x.1["data"]["group_jid"] == json!(cjid)
+        })
+    })
+    .await;
+    // Its announcement group came with it, B in it.
+    let (st, list) = app.get("/groups", &user_b).await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    let announcement = list["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["is_announcement_group"] == json!(true))
+        .cloned()
+        .unwrap_or_else(|| panic!("no announcement group at b: {list}"));
+    assert_eq!(announcement["parent_jid"], json!(cjid), "{announcement}");
+    assert_eq!(announcement["is_announce"], json!(true), "{announcement}");
+
+    // A group made inside the community.
+    let (st, r) = app
+        .post(
+            "/groups",
+            &admin,
+            json!({"name": "inside", "participants": ["15554440092"],
+                "options": {"parent_jid": cjid, "join_approval": true}}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    assert_eq!(r["group"]["parent_jid"], json!(cjid), "{r}");
+    assert_eq!(r["group"]["join_approval"], json!(true), "{r}");
+
+    // A plain group, linked and unlinked.
+    let gjid = create(&app, &admin, "garden", "15554440092").await;
+    let links = format!("/communities/{cjid}/groups");
+    let (st, r) = app.post(&links, &admin, json!({"group_jid": gjid})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["linked"], json!(true), "{r}");
+    rx_b.until("the link at b", |r| {
+        r.iter().any(|x| {
+            x.1["event"] == json!("group.info")
+                && x.1["data"]["action"]["type"] == json!("link")
+                && x.1["data"]["action"]["group_jid"] == json!(gjid)
+        })
+    })
+    .await;
+    let (_, one) = app.get(&format!("/groups/{gjid}"), &user_b).await;
+    assert_eq!(one["group"]["parent_jid"], json!(cjid), "{one}");
+    let (st, again) = app.post(&links, &admin, json!({"group_jid": gjid})).await;
+    assert_error(st, &again, StatusCode::CONFLICT, "CONFLICT");
+    let (st, r) = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("{links}/{gjid}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["linked"], json!(false), "{r}");
+    let (_, one) = app.get(&format!("/groups/{gjid}"), &admin).await;
+    assert_eq!(one["group"]["parent_jid"], json!(null), "{one}");
+
+    // Community members: C added (and so in the announcement group), then removed from all.
+    let members = format!("/communities/{cjid}/participants");
+    let (st, r) = app
+        .post(
+            &members,
+            &admin,
+            json!({"participants": ["+1 555 444 0093"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["action"], json!("add"));
+    assert_eq!(r["jid"], json!(cjid));
+    assert_eq!(r["participants"][0]["success"], json!(true), "{r}");
+    let ajid = announcement["jid"].as_str().unwrap();
+    let in_announcement = |g: &Value| {
+        g["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "15554440093")
+    };
+    assert!(in_announcement(&held(&sim, ajid).await));
+    let (st, r) = app
+        .call(
+            reqwest::Method::DELETE,
+            &members,
+            Some(&admin),
+            Some(json!({"participants": ["15554440093"]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["action"], json!("remove"));
+    assert!(!in_announcement(&held(&sim, ajid).await));
+    assert!(!in_announcement(&held(&sim, &cjid).await));
+
+    // Bad input, by field.
+    for (path, body, field) in [
+        ("/communities".to_string(), json!({"name": ""}), "name"),
+        (
+            "/communities".to_string(),
+            json!({"name": "x", "participants": ["not a number"]}),
+            "participants[0]",
+        ),
+        (
+            links.clone(),
+            json!({"group_jid": "15554440092"}),
+            "group_jid",
+        ),
+        (links.clone(), json!({"group_jid": cjid}), "group_jid"),
+        (
+            "/groups".to_string(),
+            json!({"name": "x", "participants": ["15554440092"],
+                "options": {"community": true, "parent_jid": cjid}}),
+            "options.parent_jid",
+        ),
+        (members.clone(), json!({"participants": []}), "participants"),
+    ] {
+        let (st, e) = app.post(&path, &admin, body).await;
+        assert_error(st, &e, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+        assert_eq!(e["validation"][0]["field"], json!(field), "{path}: {e}");
     }
     app.stop().await;
     sim.stop().await;

@@ -82,6 +82,10 @@ async fn health_ready_metrics_docs(b: Backend) {
         "/groups/{jid}/invite/reset",
         "/groups/join",
         "/groups/{jid}/picture",
+        "/communities",
+        "/communities/{jid}/participants",
+        "/communities/{jid}/groups",
+        "/communities/{jid}/groups/{group_jid}",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

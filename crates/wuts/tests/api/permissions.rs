@@ -375,6 +375,43 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             ),
             Some(json!({"image_base64": "/9j/4AAQSkZJRg=="})),
         ),
+        "POST /communities" => (
+            Method::POST,
+            format!("/communities?device_id={}", fresh_device().await),
+            Some(json!({"name": "c"})),
+        ),
+        "POST /communities/{jid}/participants" => (
+            Method::POST,
+            format!(
+                "/communities/120363000000000001@g.us/participants?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"participants": ["15550001111"]})),
+        ),
+        "DELETE /communities/{jid}/participants" => (
+            Method::DELETE,
+            format!(
+                "/communities/120363000000000001@g.us/participants?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"participants": ["15550001111"]})),
+        ),
+        "POST /communities/{jid}/groups" => (
+            Method::POST,
+            format!(
+                "/communities/120363000000000001@g.us/groups?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"group_jid": "120363000000000002@g.us"})),
+        ),
+        "DELETE /communities/{jid}/groups/{group_jid}" => (
+            Method::DELETE,
+            format!(
+                "/communities/120363000000000001@g.us/groups/120363000000000002@g.us?device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
         "POST /send/location" => (
             Method::POST,
             format!("/send/location?device_id={}", fresh_device().await),
