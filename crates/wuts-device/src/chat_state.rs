@@ -33,13 +33,44 @@ pub(crate) fn change_of(event: &Event) -> Option<Change> {
                 0
             }),
         ),
-        Event::GroupUpdate(g) => match &g.action {
-            whatsapp_rust::wacore::stanza::groups::GroupNotificationAction::Ephemeral {
-                expiration,
-                ..
-            } => Change::Chat(bare(&g.group_jid), ChatChange::Ephemeral(*expiration)),
-            _ => return None,
-        },
+        Event::GroupUpdate(g) => {
+            use whatsapp_rust::wacore::stanza::groups::GroupNotificationAction as G;
+            let chat = bare(&g.group_jid);
+            match &g.action {
+                G::Ephemeral { expiration, .. } => {
+                    Change::Chat(chat, ChatChange::Ephemeral(*expiration))
+                }
+                // Put in a group: its name and size, as the notification's <group> has them.
+                G::Create { raw } => {
+                    let group = raw.get_optional_child("group")?;
+                    let attr = |k: &str| group.attrs.get(k).map(|v| v.as_str().into_owned());
+                    let counted = group
+                        .children()
+                        .map(|c| c.iter().filter(|n| n.tag == "participant").count() as i64);
+                    Change::Chat(
+                        chat,
+                        ChatChange::Group {
+                            name: attr("subject"),
+                            participants: attr("size").and_then(|s| s.parse().ok()).or(counted),
+                        },
+                    )
+                }
+                G::Subject { subject, .. } => Change::Chat(
+                    chat,
+                    ChatChange::Group {
+                        name: Some(subject.clone()),
+                        participants: None,
+                    },
+                ),
+                G::Add { participants, .. } => {
+                    Change::Chat(chat, ChatChange::GroupMembers(participants.len() as i64))
+                }
+                G::Remove { participants, .. } => {
+                    Change::Chat(chat, ChatChange::GroupMembers(-(participants.len() as i64)))
+                }
+                _ => return None,
+            }
+        }
         Event::ContactUpdate(u) => Change::Contact(
             bare(&u.jid),
             ContactChange {

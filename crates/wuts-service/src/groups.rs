@@ -103,6 +103,22 @@ pub fn participants(field: &str, raw: &[String]) -> DomainResult<Vec<String>> {
 }
 
 impl Services {
+    /// Keeps what the device read of groups (name, participant count) in their chats, so
+    /// `GET /chats` shows them.
+    async fn remember_groups(
+        &self,
+        device: &wuts_core::Device,
+        groups: &[GroupInfo],
+    ) -> DomainResult<()> {
+        let now = wuts_core::time::now_millis();
+        for g in groups {
+            self.store
+                .record_group_chat(&device.id, &g.jid, &g.name, g.members_count as i64, now)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Creates a group with the device's account as super admin (a community with
     /// `community`; inside a community with `parent_jid`).
     pub async fn create_group(&self, at: &Target, g: CreateGroup) -> DomainResult<GroupInfo> {
@@ -118,7 +134,7 @@ impl Services {
             Some(p) => Some(group_jid("options.parent_jid", p)?),
             None => None,
         };
-        let (_, live) = self.live(at).await?;
+        let (device, live) = self.live(at).await?;
         let group = wuts_device::NewGroup {
             name,
             participants: members,
@@ -128,7 +144,10 @@ impl Services {
             community: g.community,
             parent,
         };
-        Ok(live.create_group(&group).await?)
+        let created = live.create_group(&group).await?;
+        self.remember_groups(&device, std::slice::from_ref(&created))
+            .await?;
+        Ok(created)
     }
 
     /// Creates a community (WhatsApp makes its announcement group with it); participants are
@@ -145,14 +164,17 @@ impl Services {
         } else {
             participants("participants", people)?
         };
-        let (_, live) = self.live(at).await?;
+        let (device, live) = self.live(at).await?;
         let group = wuts_device::NewGroup {
             name,
             participants: members,
             community: true,
             ..Default::default()
         };
-        Ok(live.create_group(&group).await?)
+        let created = live.create_group(&group).await?;
+        self.remember_groups(&device, std::slice::from_ref(&created))
+            .await?;
+        Ok(created)
     }
 
     /// Adds people to a community (and so to its announcement group), or removes them from it
@@ -221,15 +243,20 @@ impl Services {
 
     /// The groups the account is in.
     pub async fn list_groups(&self, at: &Target) -> DomainResult<Vec<GroupInfo>> {
-        let (_, live) = self.live(at).await?;
-        Ok(live.joined_groups().await?)
+        let (device, live) = self.live(at).await?;
+        let groups = live.joined_groups().await?;
+        self.remember_groups(&device, &groups).await?;
+        Ok(groups)
     }
 
     /// One group with its participants.
     pub async fn group(&self, at: &Target, jid: &str) -> DomainResult<GroupInfo> {
         let jid = group_jid("jid", jid)?;
-        let (_, live) = self.live(at).await?;
-        Ok(live.group_info(&jid).await?)
+        let (device, live) = self.live(at).await?;
+        let group = live.group_info(&jid).await?;
+        self.remember_groups(&device, std::slice::from_ref(&group))
+            .await?;
+        Ok(group)
     }
 
     /// Sets a group's disappearing timer: one of [`GROUP_TIMERS`].
@@ -341,8 +368,11 @@ impl Services {
                 "at least one of name, topic, description, announcement, locked, join_approval, member_add_mode",
             ));
         }
-        let (_, live) = self.live(at).await?;
-        Ok(live.change_group(&jid, &changes).await?)
+        let (device, live) = self.live(at).await?;
+        let group = live.change_group(&jid, &changes).await?;
+        self.remember_groups(&device, std::slice::from_ref(&group))
+            .await?;
+        Ok(group)
     }
 
     /// The group's invite link; `reset` revokes it and answers a new one.

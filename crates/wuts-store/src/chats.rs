@@ -5,8 +5,8 @@ use crate::events::{append_event, NewEvent};
 use crate::{Store, StoreResult};
 use sqlx::Row;
 
-/// One chat setting as app state reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One change to a chat: a setting app state reports, or what a group's notification says.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChatChange {
     Pinned(bool),
     Archived(bool),
@@ -14,6 +14,13 @@ pub enum ChatChange {
     MutedUntil(i64),
     /// The disappearing-message timer, seconds (0: off).
     Ephemeral(u32),
+    /// A group's name and participant count; `None` keeps what was known.
+    Group {
+        name: Option<String>,
+        participants: Option<i64>,
+    },
+    /// Participants added (positive) or removed (negative), when the count is known.
+    GroupMembers(i64),
 }
 
 /// What is known of a contact; `None` fields keep what was known before.
@@ -33,6 +40,8 @@ pub struct ChatRow {
     pub archived: bool,
     pub muted_until: i64,
     pub name: Option<String>,
+    /// Groups: how many participants, when known.
+    pub participant_count: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +69,33 @@ impl Store {
             ChatChange::Archived(b) => ("archived", i64::from(b)),
             ChatChange::MutedUntil(t) => ("muted_until", t),
             ChatChange::Ephemeral(secs) => ("ephemeral", i64::from(secs)),
+            ChatChange::Group { name, participants } => {
+                let mut tx = self.pool.begin().await?;
+                upsert_group(&mut tx, device_id, jid, name.as_deref(), participants, now).await?;
+                insert_event(&mut tx, device_id, event, now).await?;
+                tx.commit().await?;
+                self.signal_events();
+                return Ok(());
+            }
+            ChatChange::GroupMembers(delta) => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO chats (device_id, jid, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (device_id, jid) DO UPDATE SET \
+                     participant_count = chats.participant_count + $4, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(device_id)
+                .bind(jid)
+                .bind(now)
+                .bind(delta)
+                .execute(&mut *tx)
+                .await?;
+                insert_event(&mut tx, device_id, event, now).await?;
+                tx.commit().await?;
+                self.signal_events();
+                return Ok(());
+            }
         };
         let mut tx = self.pool.begin().await?;
         sqlx::query(&format!(
@@ -96,6 +132,22 @@ impl Store {
         Ok(())
     }
 
+    /// Records what the device read of a group (its name and participant count) in its chat
+    /// (no event: nothing changed on WhatsApp).
+    pub async fn record_group_chat(
+        &self,
+        device_id: &str,
+        jid: &str,
+        name: &str,
+        participants: i64,
+        now: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        upsert_group(&mut tx, device_id, jid, Some(name), Some(participants), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Sets a chat's disappearing timer (as this device set it: no event of its own).
     pub async fn set_chat_timer(
         &self,
@@ -127,7 +179,8 @@ impl Store {
     pub async fn list_chats(&self, device_id: &str) -> StoreResult<Vec<ChatRow>> {
         let rows = sqlx::query(
             "SELECT c.jid, c.pinned, c.archived, c.muted_until, \
-                    COALESCE(k.full_name, k.push_name, k.business_name) \
+                    COALESCE(c.name, k.full_name, k.push_name, k.business_name), \
+                    c.participant_count \
              FROM chats c LEFT JOIN contacts k ON k.device_id = c.device_id AND k.jid = c.jid \
              WHERE c.device_id = $1 ORDER BY c.pinned DESC, c.updated_at DESC, c.jid",
         )
@@ -142,6 +195,7 @@ impl Store {
                 archived: r.get::<i64, _>(2) != 0,
                 muted_until: r.get(3),
                 name: r.get(4),
+                participant_count: r.get(5),
             })
             .collect())
     }
@@ -205,6 +259,33 @@ pub(crate) async fn upsert_contact(
     .bind(&change.full_name)
     .bind(&change.push_name)
     .bind(&change.business_name)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets a group chat's name and participant count (`None` keeps what was known).
+async fn upsert_group(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    device_id: &str,
+    jid: &str,
+    name: Option<&str>,
+    participants: Option<i64>,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO chats (device_id, jid, name, participant_count, updated_at) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (device_id, jid) DO UPDATE SET \
+         name = COALESCE(excluded.name, chats.name), \
+         participant_count = COALESCE(excluded.participant_count, chats.participant_count), \
+         updated_at = excluded.updated_at",
+    )
+    .bind(device_id)
+    .bind(jid)
+    .bind(name)
+    .bind(participants)
     .bind(now)
     .execute(&mut **tx)
     .await?;

@@ -329,7 +329,7 @@ pub struct ChatDto {
     /// RFC 3339; absent when not muted or muted for good.
     #[serde(skip_serializing_if = "Option::is_none")]
     muted_until: Option<String>,
-    /// Groups only; not known yet (null).
+    /// Groups only: how many participants, when the device has seen the group (null else).
     participant_count: Option<u32>,
 }
 
@@ -362,7 +362,9 @@ async fn list_chats(
             archived: c.archived,
             muted: c.muted_until != 0,
             muted_until: (c.muted_until > 0).then(|| wuts_core::time::rfc3339(c.muted_until)),
-            participant_count: None,
+            participant_count: c
+                .participant_count
+                .and_then(|n| u32::try_from(n.max(0)).ok()),
         })
         .collect();
     Ok(axum::Json(ChatsResponse {

@@ -206,6 +206,22 @@ async fn create_read_time_and_leave_a_group(b: Backend) {
         .1["data"];
     assert_eq!(joined["group_jid"], json!(gjid), "{joined}");
     assert_eq!(joined["subject"], json!("team"), "{joined}");
+    // Both see the group among their chats, with its name and size: B from the notification
+    // (in the transaction that recorded group.joined), A from its own creation.
+    for token in [&user_b, &admin] {
+        let (st, chats) = app.get("/chats", token).await;
+        assert_eq!(st, StatusCode::OK, "{chats}");
+        let chat = chats["chats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["jid"] == json!(gjid))
+            .cloned()
+            .unwrap_or_else(|| panic!("the group is not among the chats: {chats}"));
+        assert_eq!(chat["type"], json!("group"), "{chat}");
+        assert_eq!(chat["name"], json!("team"), "{chat}");
+        assert_eq!(chat["participant_count"], json!(3), "{chat}");
+    }
     let g_held = held(&sim, &gjid).await;
     assert_eq!(g_held["admins"], json!(["15554440061"]), "{g_held}");
     assert_eq!(g_held["announce"], json!(true), "{g_held}");
@@ -274,8 +290,9 @@ async fn create_read_time_and_leave_a_group(b: Backend) {
             "participants[0]",
         ),
         (
-            json!({"name": "t", "participants": ["15554440062"], "options": {"community": true}}),
-            "options.community",
+            json!({"name": "t", "participants": ["15554440062"],
+                "options": {"parent_jid": "15554440062@s.whatsapp.net"}}),
+            "options.parent_jid",
         ),
     ] {
         let (st, e) = app.post("/groups", &admin, body.clone()).await;
