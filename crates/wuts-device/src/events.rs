@@ -169,7 +169,11 @@ pub(crate) async fn receipt_event(
         from_pn: from.pn,
         from_lid: from.lid,
         chat_jid: bare(&r.source.chat),
-        is_group: r.source.is_group,
+        // whatsapp-rust leaves `is_group` unset on receipts: the chat says it.
+        is_group: r.source.is_group || {
+            use whatsapp_rust::wacore_binary::JidExt as _;
+            r.source.chat.is_group()
+        },
         receipt_type: wire.to_string(),
         by_me: matches!(r.r#type, ReceiptType::ReadSelf | ReceiptType::PlayedSelf),
         timestamp: r.timestamp.to_rfc3339(),
@@ -300,6 +304,13 @@ pub(crate) async fn record_receipt(
     let Some((kind, event)) = receipt_event(client, r).await else {
         return Ok(());
     };
+    // In a group, who sent it (by phone number when known); not our own other devices.
+    let participant = match &event {
+        Event::MessageDelivered(d) | Event::MessageRead(d) if d.is_group && !d.by_me => {
+            d.from_pn.clone().or_else(|| d.from.clone())
+        }
+        _ => None,
+    };
     let ids: Vec<String> = r.message_ids.iter().map(|i| i.to_string()).collect();
     let event = NewEvent::new(&event);
     store
@@ -307,6 +318,7 @@ pub(crate) async fn record_receipt(
             &device.id,
             &ids,
             kind,
+            participant.as_deref(),
             r.timestamp.timestamp_millis(),
             &event,
             time::now_millis(),

@@ -6,7 +6,7 @@ use crate::messages::recipient;
 use crate::Services;
 use wuts_core::error::DomainResult;
 use wuts_core::{time, Device, DomainError};
-use wuts_store::messages::MessageRow;
+pub use wuts_store::messages::{MessageRow, ParticipantReceipt};
 
 /// At most this many message ids per receipt request.
 pub const RECEIPT_IDS_MAX: usize = 1000;
@@ -53,11 +53,25 @@ pub struct ReceiptsSent {
 }
 
 impl Services {
-    /// The delivery status of one of the device's outbound messages.
-    pub async fn message_status(&self, at: &Target, message_id: &str) -> DomainResult<MessageRow> {
+    /// The delivery status of one of the device's outbound messages; for a group message, each
+    /// participant's receipts too.
+    pub async fn message_status(
+        &self,
+        at: &Target,
+        message_id: &str,
+    ) -> DomainResult<(MessageRow, Vec<ParticipantReceipt>)> {
         let device = self.device(at).await?;
         match self.store.message(&device.id, message_id.trim()).await? {
-            Some(m) if m.from_me => Ok(m),
+            Some(m) if m.from_me => {
+                let per = if m.is_group {
+                    self.store
+                        .message_receipts(&device.id, &m.message_id)
+                        .await?
+                } else {
+                    Vec::new()
+                };
+                Ok((m, per))
+            }
             _ => Err(DomainError::NotFound(
                 "message not found among this device's sent messages".into(),
             )),

@@ -27,6 +27,15 @@ pub struct MessageRow {
 
 pub use crate::events::NewEvent;
 
+/// One participant's receipts for a message sent to a group (unix milliseconds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParticipantReceipt {
+    pub participant: String,
+    pub delivered_at: Option<i64>,
+    pub read_at: Option<i64>,
+    pub played_at: Option<i64>,
+}
+
 /// What a receipt reports, in the order a message goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ReceiptKind {
@@ -181,12 +190,15 @@ impl Store {
     }
 
     /// Applies a receipt to the device's own messages among `message_ids` (status only moves
-    /// forward, each time is set once) and appends its event, in one transaction.
+    /// forward, each time is set once) and appends its event, in one transaction. In a group,
+    /// `participant` (who sent the receipt) gets its own times for each message too.
+    #[allow(clippy::too_many_arguments)]
     pub async fn apply_receipt(
         &self,
         device_id: &str,
         message_ids: &[String],
         kind: ReceiptKind,
+        participant: Option<&str>,
         at: i64,
         event: &NewEvent,
         now: i64,
@@ -209,6 +221,27 @@ impl Store {
             .bind(at)
             .execute(&mut *tx)
             .await?;
+            if let Some(who) = participant {
+                sqlx::query(
+                    "INSERT INTO message_receipts \
+                       (device_id, message_id, participant, delivered_at, read_at, played_at) \
+                     SELECT $1, $2, $3, $4, \
+                       CASE WHEN $5 >= 2 THEN $4 END, CASE WHEN $5 >= 3 THEN $4 END \
+                     WHERE EXISTS (SELECT 1 FROM messages \
+                       WHERE device_id = $1 AND message_id = $2 AND from_me = 1) \
+                     ON CONFLICT (device_id, message_id, participant) DO UPDATE SET \
+                       delivered_at = COALESCE(message_receipts.delivered_at, excluded.delivered_at), \
+                       read_at = COALESCE(message_receipts.read_at, excluded.read_at), \
+                       played_at = COALESCE(message_receipts.played_at, excluded.played_at)",
+                )
+                .bind(device_id)
+                .bind(id)
+                .bind(who)
+                .bind(at)
+                .bind(rank)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         append_event(
             &mut tx,
@@ -223,6 +256,32 @@ impl Store {
         tx.commit().await?;
         self.signal_events();
         Ok(())
+    }
+
+    /// The receipts each participant sent for one of the device's group messages, first
+    /// delivered first.
+    pub async fn message_receipts(
+        &self,
+        device_id: &str,
+        message_id: &str,
+    ) -> StoreResult<Vec<ParticipantReceipt>> {
+        let rows = sqlx::query(
+            "SELECT participant, delivered_at, read_at, played_at FROM message_receipts \
+             WHERE device_id = $1 AND message_id = $2 ORDER BY delivered_at, participant",
+        )
+        .bind(device_id)
+        .bind(message_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ParticipantReceipt {
+                participant: r.get(0),
+                delivered_at: r.get(1),
+                read_at: r.get(2),
+                played_at: r.get(3),
+            })
+            .collect())
     }
 
     /// One of the device's messages.

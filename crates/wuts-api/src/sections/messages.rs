@@ -157,6 +157,19 @@ pub struct StatusResponse {
     delivered_at: Option<String>,
     read_at: Option<String>,
     played_at: Option<String>,
+    /// Groups only: each participant that sent a receipt, first delivered first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    participants: Option<Vec<ParticipantStatus>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantStatus {
+    jid: String,
+    /// delivered | read | played
+    status: &'static str,
+    delivered_at: Option<String>,
+    read_at: Option<String>,
+    played_at: Option<String>,
 }
 
 /// The delivery status of a message this device sent, from the receipts WhatsApp reported.
@@ -168,8 +181,26 @@ async fn message_status(
     DeviceCtx(at): DeviceCtx,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<StatusResponse>> {
-    let m = s.services.message_status(&at, &id).await?;
+    let (m, per) = s.services.message_status(&at, &id).await?;
+    let participants = m.is_group.then(|| {
+        per.into_iter()
+            .map(|p| ParticipantStatus {
+                status: if p.played_at.is_some() {
+                    "played"
+                } else if p.read_at.is_some() {
+                    "read"
+                } else {
+                    "delivered"
+                },
+                jid: p.participant,
+                delivered_at: p.delivered_at.map(rfc3339),
+                read_at: p.read_at.map(rfc3339),
+                played_at: p.played_at.map(rfc3339),
+            })
+            .collect()
+    });
     Ok(axum::Json(StatusResponse {
+        participants,
         success: true,
         message_id: m.message_id,
         chat_jid: m.chat_jid,

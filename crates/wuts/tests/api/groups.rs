@@ -51,6 +51,7 @@ async fn texts_in_a_group_reach_the_members(b: Backend) {
     .await;
     let gjid = group["jid"].as_str().unwrap().to_string();
 
+    let mut sent_ids = Vec::new();
     for (from, rx, text, sender) in [
         (&admin, &rx_b, "hello team", "15554440051@s.whatsapp.net"),
         (&user_b, &rx_a, "hi all", "15554440052@s.whatsapp.net"),
@@ -73,6 +74,43 @@ async fn texts_in_a_group_reach_the_members(b: Backend) {
         assert_eq!(data["chat_jid"], json!(gjid), "{data}");
         assert_eq!(data["is_group"], json!(true), "{data}");
         assert_eq!(data["from"], json!(sender), "{data}");
+        sent_ids.push(r["message_id"].as_str().unwrap().to_string());
+    }
+
+    // B's device confirmed delivery of A's text, and B reads it: A's status shows B's receipts.
+    let id = &sent_ids[0];
+    let (st, r) = app
+        .post(
+            &format!("/messages/{id}/read"),
+            &user_b,
+            json!({"chat_jid": gjid, "sender_jid": "15554440051@s.whatsapp.net"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (st, status) = app.get(&format!("/messages/{id}/status"), &admin).await;
+        assert_eq!(st, StatusCode::OK, "{status}");
+        let b_read = status["participants"].as_array().is_some_and(|l| {
+            l.iter().any(|p| {
+                p["jid"] == json!("15554440052@s.whatsapp.net") && p["status"] == json!("read")
+            })
+        });
+        if b_read {
+            assert_eq!(status["status"], json!("read"), "{status}");
+            assert_eq!(status["is_group"], json!(true), "{status}");
+            let p = &status["participants"][0];
+            assert!(
+                p["delivered_at"].is_string() && p["read_at"].is_string(),
+                "{status}"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "b's read never showed: {status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
     // A's image and poll reach B from the group; C's phone decrypts all of A's and B's.

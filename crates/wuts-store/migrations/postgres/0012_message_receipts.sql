@@ -1,0 +1,11 @@
+-- Receipts per participant for the messages a device sent to groups: each time set once
+-- (unix milliseconds), as the receipts arrive.
+CREATE TABLE message_receipts (
+    device_id     TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    message_id    TEXT NOT NULL,
+    participant   TEXT NOT NULL,
+    delivered_at  BIGINT,
+    read_at       BIGINT,
+    played_at     BIGINT,
+    PRIMARY KEY (device_id, message_id, participant)
+);
