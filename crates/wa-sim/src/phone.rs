@@ -27,6 +27,8 @@ pub struct PhoneSignal {
     sessions: PhoneSessions,
     prekeys: PhonePreKeys,
     sender_keys: PhoneSenderKeys,
+    /// The devices the phone gave its sender key for a group: (group, phone, device).
+    distributed: std::collections::HashSet<(String, String, u16)>,
 }
 
 /// The phone's signed pre-key (it publishes no one-time pre-keys): what a device of another
@@ -63,6 +65,7 @@ impl PhoneSignal {
                 &spk.signature,
             )),
             sender_keys: PhoneSenderKeys::default(),
+            distributed: Default::default(),
         }
     }
 }
@@ -553,8 +556,14 @@ pub async fn send_group(
     };
     let signal = phone_signal(sim, from)?;
     let name = SenderKeyName::from_parts(&group_jid, &format!("{from}:0"));
-    let (distribution, skmsg) = {
+    let (distribution, skmsg, fresh) = {
         let mut guard = signal.lock().await;
+        // Each device gets the sender key once, with the first message it is sent under it.
+        let fresh: std::collections::HashSet<(String, u16)> = targets
+            .iter()
+            .filter(|(m, d)| guard.distributed.insert((group_jid.clone(), m.clone(), *d)))
+            .cloned()
+            .collect();
         let mut rng = rand::make_rng::<rand::rngs::StdRng>();
         let skdm = create_sender_key_distribution_message(&name, &mut guard.sender_keys, &mut rng)
             .await
@@ -563,7 +572,11 @@ pub async fn send_group(
         let skmsg = group_encrypt(&mut guard.sender_keys, &name, &padded, &mut rng)
             .await
             .map_err(anyhow::Error::from)?;
-        (skdm.serialized().to_vec(), skmsg.serialized().to_vec())
+        (
+            skdm.serialized().to_vec(),
+            skmsg.serialized().to_vec(),
+            fresh,
+        )
     };
     let distribution = wa::Message {
         sender_key_distribution_message: buffa::MessageField::some(
@@ -581,7 +594,11 @@ pub async fn send_group(
         .build();
     let t = now_secs().to_string();
     for (member, d) in targets {
-        let enc = encrypt_for(sim, from, &member, d, &distribution).await?;
+        let mut body = Vec::with_capacity(2);
+        if fresh.contains(&(member.clone(), d)) {
+            body.push(encrypt_for(sim, from, &member, d, &distribution).await?);
+        }
+        body.push(sk.clone());
         let node = NodeBuilder::new("message")
             .attr("from", group_jid.clone())
             .attr("participant", format!("{from}@s.whatsapp.net"))
@@ -591,7 +608,7 @@ pub async fn send_group(
             .attr("t", t.clone())
             .attr("type", kind.to_string())
             .attr("notify", push_name.clone())
-            .children([enc, sk.clone()])
+            .children(body)
             .build();
         crate::proto::messages::deliver(&mut sim.lock(), &member, d, node);
     }

@@ -152,6 +152,18 @@ async fn create_a_group_and_talk_in_it() {
         assert_eq!(info.source.chat, gid);
         assert_eq!(info.source.sender.user, "15550003003");
     }
+    // A second message rides on the key already distributed.
+    let (status, _) = admin_post(
+        &sim,
+        "/admin/send",
+        serde_json::json!({"from": "15550003003", "to": gid.to_string(), "text": "again c"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    b.wait_for(20, "c's second group text at b", |e| {
+        text_of(e).as_deref() == Some("again c")
+    })
+    .await;
 
     // Only admins send once A makes it an announcement group: B's message reaches no one.
     // B then writes to A directly; A's messages arrive in order, so the refused one would
