@@ -271,6 +271,7 @@ impl LiveDevice {
         action: ParticipantAction,
         participants: &[String],
     ) -> Result<Vec<ParticipantResult>, RuntimeError> {
+        self.forget_group_rights(group);
         let group = jid(group)?;
         let mut jids = Vec::with_capacity(participants.len());
         for p in participants {
@@ -297,6 +298,7 @@ impl LiveDevice {
             GroupDescription, GroupSubject, MemberAddMode, MembershipApprovalMode,
             PreviousDescription,
         };
+        self.forget_group_rights(group);
         let id = jid(group)?;
         let groups = self.client.groups();
         let invalid = |e: anyhow::Error| RuntimeError::Refused {
@@ -462,8 +464,63 @@ impl LiveDevice {
         Ok(answers.into_iter().map(outcome).collect())
     }
 
+    /// Whether the account may send to `group`: a member, and an admin when only admins send.
+    /// Refused: 403 with the reason; unknown group: 404. The answer is kept until the group's
+    /// next notification (a change of roles or settings), so a send costs no extra query.
+    pub async fn check_group_send(&self, group: &Jid) -> Result<(), RuntimeError> {
+        let key = group.to_string();
+        let known = self
+            .group_rights
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        let refusal = match known {
+            Some(r) => r,
+            None => {
+                let meta = self
+                    .client
+                    .groups()
+                    .get_metadata(group)
+                    .await
+                    .map_err(refused)?;
+                let me = self.state().jid.clone().unwrap_or_default();
+                let me = me.split(['@', ':']).next().unwrap_or_default().to_string();
+                let member = meta.participants.iter().find(|p| {
+                    p.jid.user == me || p.phone_number.as_ref().is_some_and(|j| j.user == me)
+                });
+                let r = match member {
+                    None => Some(format!("the account is not a member of {group}")),
+                    Some(p) if meta.is_announcement && !p.is_admin() => {
+                        Some(format!("only admins can send messages to {group}"))
+                    }
+                    Some(_) => None,
+                };
+                self.group_rights
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key, r.clone());
+                r
+            }
+        };
+        match refusal {
+            None => Ok(()),
+            Some(text) => Err(RuntimeError::Refused { code: 403, text }),
+        }
+    }
+
+    /// Forgets what [`Self::check_group_send`] knew of a group this device just changed (it
+    /// hears of its own changes in no notification).
+    fn forget_group_rights(&self, group: &str) {
+        self.group_rights
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(group);
+    }
+
     /// Leaves a group.
     pub async fn leave_group(&self, group: &str) -> Result<(), RuntimeError> {
+        self.forget_group_rights(group);
         self.client
             .groups()
             .leave(jid(group)?)

@@ -36,7 +36,13 @@ pub struct LiveDevice {
     pub(crate) client: Arc<Client>,
     /// Shared with the event handler, which keeps it current.
     state: Arc<watch::Sender<LiveState>>,
+    /// Whether the account may send to a group (`None`) or why not, by group JID, as its
+    /// metadata said; a group's `w:gp2` notification drops its entry.
+    pub(crate) group_rights: GroupRights,
 }
+
+pub(crate) type GroupRights =
+    Arc<std::sync::Mutex<std::collections::HashMap<String, Option<String>>>>;
 
 impl LiveDevice {
     pub(crate) async fn start(
@@ -55,11 +61,13 @@ impl LiveDevice {
             transport = transport.with_url(url.clone());
         }
         let state_store = WaStore::new(store.clone(), device.id.clone());
-        let (ev_store, ev_device, ev_state, ev_wa) = (
+        let group_rights = GroupRights::default();
+        let (ev_store, ev_device, ev_state, ev_wa, ev_rights) = (
             store.clone(),
             device.clone(),
             state.clone(),
             state_store.clone(),
+            group_rights.clone(),
         );
         let mut builder = Bot::builder()
             .with_backend(state_store.clone())
@@ -79,6 +87,10 @@ impl LiveDevice {
                     ev_state.clone(),
                     ev_wa.clone(),
                 );
+                if let Event::GroupUpdate(g) = &*event {
+                    let mut rights = ev_rights.lock().unwrap_or_else(|p| p.into_inner());
+                    rights.remove(&g.group_jid.to_string());
+                }
                 async move { on_event(&store, &wa, &device, &state, &client, &event).await }
             });
         if let Some(v) = config.version {
@@ -96,6 +108,7 @@ impl LiveDevice {
             handle: Mutex::new(Some(handle)),
             client,
             state,
+            group_rights,
         }))
     }
 

@@ -233,7 +233,12 @@ impl Services {
         live: &std::sync::Arc<wuts_device::LiveDevice>,
         out: Outgoing,
     ) -> DomainResult<Delivered> {
-        jid("number", &out.to)?;
+        let to = jid("number", &out.to)?;
+        // WhatsApp takes a refused group message and says so only in its ack, after the send
+        // answered: a group the account may not write to is refused here, clearly.
+        if out.to.ends_with("@g.us") {
+            live.check_group_send(&to).await?;
+        }
         let message_id = live.new_message_id();
         let row = MessageRow {
             device_id: device.id.clone(),

@@ -512,6 +512,16 @@ async fn settings_change_and_members_hear_of_them(b: Backend) {
         }
     };
 
+    // B writes to the group while anyone may.
+    let (st, r) = app
+        .post(
+            "/send/text",
+            &user_b,
+            json!({"number": gjid, "text": "before"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+
     let (st, r) = patch(
         admin.clone(),
         json!({"name": "book club", "topic": "one book a month", "locked": true,
@@ -546,6 +556,24 @@ async fn settings_change_and_members_hear_of_them(b: Backend) {
         })
         .await;
     }
+    // Only admins send now: B's text is refused with the reason, A's goes.
+    let (st, e) = app
+        .post(
+            "/send/text",
+            &user_b,
+            json!({"number": gjid, "text": "after"}),
+        )
+        .await;
+    assert_error(st, &e, StatusCode::FORBIDDEN, "FORBIDDEN");
+    assert!(e.to_string().contains("only admins"), "{e}");
+    let (st, r) = app
+        .post(
+            "/send/text",
+            &admin,
+            json!({"number": gjid, "text": "admins only"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
 
     // The group's photo: set by A, held by the server for the group, A's own photo unchanged;
     // B (not an admin of the locked group) may not change it.
