@@ -278,8 +278,13 @@ impl Services {
             }
             None => return Err(DomainError::field("duration_seconds", "is required")),
         };
-        let (_, live) = self.live(at).await?;
+        let (device, live) = self.live(at).await?;
         live.set_group_ephemeral(&jid, secs).await?;
+        // This device hears of its own change in no notification: its later messages follow
+        // the timer from now.
+        self.store
+            .set_chat_timer(&device.id, &jid, secs, wuts_core::time::now_millis())
+            .await?;
         Ok(secs)
     }
 

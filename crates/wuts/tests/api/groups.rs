@@ -205,7 +205,13 @@ async fn create_read_time_and_leave_a_group(b: Backend) {
     let app = gateway(b, &sim).await;
     let (admin, user_b) =
         two_accounts(&app, &sim, "groupapi", ["15554440061", "15554440062"]).await;
-    let rx_b = hook(&app, &user_b, &["group.joined", "group.info"]).await;
+    let rx_b = hook(
+        &app,
+        &user_b,
+        &["group.joined", "group.info", "message.received"],
+    )
+    .await;
+    let rx_a = hook(&app, &admin, &["message.sent"]).await;
 
     let (st, r) = app
         .post(
@@ -293,6 +299,20 @@ async fn create_read_time_and_leave_a_group(b: Backend) {
         })
     })
     .await;
+    // Later messages disappear on that timer, on both sides.
+    let (st, r) = app
+        .post(
+            "/send/text",
+            &admin,
+            json!({"number": gjid, "text": "timed"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let id = r["message_id"].as_str().unwrap();
+    for rx in [&rx_a, &rx_b] {
+        let d = rx.data_of(id).await;
+        assert_eq!(d["ephemeral_expiration"], json!(604800), "{d}");
+    }
 
     let (st, r) = app
         .call(
