@@ -10,6 +10,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
+use wacore_binary::builder::NodeBuilder;
+use wacore_binary::Node;
 
 pub fn router() -> Router<Arc<Sim>> {
     Router::new()
@@ -23,6 +25,11 @@ pub fn router() -> Router<Arc<Sim>> {
         .route("/admin/app-state", post(phone_app_state))
         .route("/admin/groups", post(create_group))
         .route("/admin/groups/{id}", get(group))
+        .route(
+            "/admin/groups/{id}/participants",
+            post(phone_group_participants),
+        )
+        .route("/admin/groups/{id}/settings", post(phone_group_settings))
         .route("/admin/history", post(phone_history))
         .route("/admin/send-image", post(phone_send_image))
         .route("/admin/media/expire", post(expire_media))
@@ -377,4 +384,147 @@ async fn group(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response 
         Some(g) => Json(g).into_response(),
         None => error(StatusCode::NOT_FOUND, "no such group"),
     }
+}
+
+/// The phone of `actor` makes a `w:g2` request about group `id`, as its own IQ would be
+/// handled (the same checks, answers and `w:gp2` notifications); answers the IQ's children,
+/// or the error with its status.
+fn phone_group_iq(sim: &Sim, actor: &str, id: &str, change: Node) -> Result<Vec<Node>, Response> {
+    let id = id.trim_end_matches("@g.us");
+    let iq = NodeBuilder::new("iq")
+        .attr("id", crate::phone::message_id())
+        .attr("to", format!("{id}@g.us"))
+        .attr("type", "set")
+        .attr("xmlns", "w:g2")
+        .children([change])
+        .build();
+    let answer = crate::proto::groups::handle(sim, actor, 0, &iq, "set");
+    if let Some(e) = answer.get_optional_child("error") {
+        let code = e
+            .attrs()
+            .optional_string("code")
+            .and_then(|c| c.parse::<u16>().ok())
+            .unwrap_or(500);
+        let text = e
+            .attrs()
+            .optional_string("text")
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return Err(error(status, text));
+    }
+    Ok(answer.children().map(|c| c.to_vec()).unwrap_or_default())
+}
+
+#[derive(Deserialize)]
+struct PhoneParticipantsReq {
+    actor: String,
+    /// `add`, `remove`, `promote` or `demote`.
+    action: String,
+    participants: Vec<String>,
+}
+
+/// The phone of `actor` adds, removes, promotes or demotes participants of a group; answers
+/// one outcome per participant (`error`: WhatsApp's code).
+async fn phone_group_participants(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    Json(r): Json<PhoneParticipantsReq>,
+) -> Response {
+    let action: &'static str = match r.action.as_str() {
+        "add" => "add",
+        "remove" => "remove",
+        "promote" => "promote",
+        "demote" => "demote",
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "action must be add, remove, promote or demote",
+            )
+        }
+    };
+    if r.participants.is_empty() {
+        return error(StatusCode::BAD_REQUEST, "participants must not be empty");
+    }
+    let list = r.participants.iter().map(|p| {
+        NodeBuilder::new("participant")
+            .attr("jid", format!("{}@s.whatsapp.net", number(p)))
+            .build()
+    });
+    let change = NodeBuilder::new(action).children(list).build();
+    match phone_group_iq(&sim, &number(&r.actor), &id, change) {
+        Ok(children) => {
+            let outcomes: Vec<serde_json::Value> = children
+                .iter()
+                .flat_map(|c| c.children().map(|l| l.to_vec()).unwrap_or_default())
+                .map(|p| {
+                    json!({
+                        "jid": p.attrs().optional_string("jid").map(|v| v.to_string()),
+                        "error": p.attrs().optional_string("error").map(|v| v.to_string()),
+                    })
+                })
+                .collect();
+            Json(json!({"participants": outcomes})).into_response()
+        }
+        Err(e) => e,
+    }
+}
+
+#[derive(Deserialize)]
+struct PhoneSettingsReq {
+    actor: String,
+    subject: Option<String>,
+    description: Option<String>,
+    announce: Option<bool>,
+    locked: Option<bool>,
+}
+
+/// The phone of `actor` changes a group's subject, description, announcement or locked
+/// setting (each one request, in that order); answers the group as the server holds it.
+async fn phone_group_settings(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    Json(r): Json<PhoneSettingsReq>,
+) -> Response {
+    let mut changes = Vec::new();
+    if let Some(subject) = &r.subject {
+        changes.push(
+            NodeBuilder::new("subject")
+                .string_content(subject.clone())
+                .build(),
+        );
+    }
+    if let Some(d) = &r.description {
+        changes.push(
+            NodeBuilder::new("description")
+                .attr("id", format!("{:X}", rand::random::<u64>()))
+                .children([NodeBuilder::new("body").string_content(d.clone()).build()])
+                .build(),
+        );
+    }
+    if let Some(on) = r.announce {
+        changes.push(
+            NodeBuilder::new(if on {
+                "announcement"
+            } else {
+                "not_announcement"
+            })
+            .build(),
+        );
+    }
+    if let Some(on) = r.locked {
+        changes.push(NodeBuilder::new(if on { "locked" } else { "unlocked" }).build());
+    }
+    if changes.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "one of subject, description, announce, locked is required",
+        );
+    }
+    for change in changes {
+        if let Err(e) = phone_group_iq(&sim, &number(&r.actor), &id, change) {
+            return e;
+        }
+    }
+    group(State(sim), Path(id)).await
 }

@@ -331,3 +331,73 @@ async fn communities_hold_groups_and_members() {
     b.stop().await;
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_runs_its_group() {
+    init_logs();
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let mut b = paired(&sim, "15550003202").await;
+    let (_, made) = admin_post(
+        &sim,
+        "/admin/groups",
+        serde_json::json!({"creator": "15550003201", "subject": "phones", "participants": ["15550003202"]}),
+    )
+    .await;
+    let id = made["jid"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches("@g.us")
+        .to_string();
+
+    // The phone promotes B and adds D; adding D again fails for D alone.
+    let path = format!("/admin/groups/{id}/participants");
+    let (status, r) = admin_post(
+        &sim,
+        &path,
+        serde_json::json!({"actor": "15550003201", "action": "promote", "participants": ["15550003202"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{r}");
+    b.wait_for(20, "the promotion at b", |e| {
+        matches!(e, Event::GroupUpdate(g) if matches!(g.action, GroupNotificationAction::Promote { .. }))
+    })
+    .await;
+    for (want, code) in [
+        (serde_json::Value::Null, 200),
+        (serde_json::json!("409"), 200),
+    ] {
+        let (status, r) = admin_post(
+            &sim,
+            &path,
+            serde_json::json!({"actor": "15550003201", "action": "add", "participants": ["15550003203"]}),
+        )
+        .await;
+        assert_eq!(status, code, "{r}");
+        assert_eq!(r["participants"][0]["error"], want, "{r}");
+    }
+    // A member who is not an admin may not.
+    let (status, _) = admin_post(
+        &sim,
+        &path,
+        serde_json::json!({"actor": "15550003203", "action": "remove", "participants": ["15550003202"]}),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Settings: the subject reaches B; the server holds them.
+    let (status, g) = admin_post(
+        &sim,
+        &format!("/admin/groups/{id}/settings"),
+        serde_json::json!({"actor": "15550003201", "subject": "renamed", "announce": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{g}");
+    assert_eq!(g["subject"], "renamed", "{g}");
+    assert_eq!(g["announce"], true, "{g}");
+    b.wait_for(20, "the subject at b", |e| {
+        matches!(e, Event::GroupUpdate(g) if matches!(&g.action, GroupNotificationAction::Subject { subject, .. } if subject == "renamed"))
+    })
+    .await;
+    b.stop().await;
+    sim.stop().await;
+}
