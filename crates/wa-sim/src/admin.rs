@@ -389,7 +389,12 @@ async fn group(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response 
 /// The phone of `actor` makes a `w:g2` request about group `id`, as its own IQ would be
 /// handled (the same checks, answers and `w:gp2` notifications); answers the IQ's children,
 /// or the error with its status.
-fn phone_group_iq(sim: &Sim, actor: &str, id: &str, change: Node) -> Result<Vec<Node>, Response> {
+fn phone_group_iq(
+    sim: &Sim,
+    actor: &str,
+    id: &str,
+    change: Node,
+) -> Result<Vec<Node>, (StatusCode, String)> {
     let id = id.trim_end_matches("@g.us");
     let iq = NodeBuilder::new("iq")
         .attr("id", crate::phone::message_id())
@@ -411,7 +416,7 @@ fn phone_group_iq(sim: &Sim, actor: &str, id: &str, change: Node) -> Result<Vec<
             .map(|t| t.to_string())
             .unwrap_or_default();
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return Err(error(status, text));
+        return Err((status, text));
     }
     Ok(answer.children().map(|c| c.to_vec()).unwrap_or_default())
 }
@@ -466,7 +471,7 @@ async fn phone_group_participants(
                 .collect();
             Json(json!({"participants": outcomes})).into_response()
         }
-        Err(e) => e,
+        Err((status, text)) => error(status, text),
     }
 }
 
@@ -522,8 +527,8 @@ async fn phone_group_settings(
         );
     }
     for change in changes {
-        if let Err(e) = phone_group_iq(&sim, &number(&r.actor), &id, change) {
-            return e;
+        if let Err((status, text)) = phone_group_iq(&sim, &number(&r.actor), &id, change) {
+            return error(status, text);
         }
     }
     group(State(sim), Path(id)).await
