@@ -14,7 +14,7 @@
 
 mod bench_common;
 
-use bench_common::{quantile, Bench};
+use bench_common::{quantile, timings, Bench};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -113,17 +113,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let got = b.arrived(n, 300).await;
     let sent = sent_at.lock().unwrap().clone();
-    let last = got
-        .iter()
-        .map(|(_, t)| *t)
-        .max()
-        .unwrap_or_else(Instant::now);
-    let mut lat: Vec<f64> = got
-        .iter()
-        .filter_map(|(i, t)| Some((*t - sent[*i]?).as_secs_f64() * 1000.0))
-        .collect();
-    lat.sort_by(|x, y| x.total_cmp(y));
-    let elapsed = (last - started).as_secs_f64();
+    let (elapsed, lat) = timings(&got, &sent, started);
     println!(
         "backend={backend} inbound group messages from 8 senders: offered={} received={}/{n} in {elapsed:.2}s: {:.0} msg/s; latency p50 {:.1} ms, p99 {:.1} ms",
         rate.map_or("max".to_string(), |r| format!("{r}/s")),

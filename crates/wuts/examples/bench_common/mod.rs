@@ -233,3 +233,23 @@ pub fn quantile(sorted: &[f64], p: f64) -> f64 {
         .copied()
         .unwrap_or(f64::NAN)
 }
+
+/// Throughput and latency of a run: seconds from `started` to the last arrival, and the
+/// latencies (ms, sorted) from each message's send (`sent[i]`) to its arrival.
+pub fn timings(
+    got: &[(usize, Instant)],
+    sent: &[Option<Instant>],
+    started: Instant,
+) -> (f64, Vec<f64>) {
+    let last = got
+        .iter()
+        .map(|(_, t)| *t)
+        .max()
+        .unwrap_or_else(Instant::now);
+    let mut lat: Vec<f64> = got
+        .iter()
+        .filter_map(|(i, t)| Some((*t - sent[*i]?).as_secs_f64() * 1000.0))
+        .collect();
+    lat.sort_by(|a, b| a.total_cmp(b));
+    ((last - started).as_secs_f64(), lat)
+}
