@@ -30,6 +30,7 @@ pub fn router() -> Router<Arc<Sim>> {
             post(phone_group_participants),
         )
         .route("/admin/groups/{id}/settings", post(phone_group_settings))
+        .route("/admin/status", post(phone_status))
         .route("/admin/history", post(phone_history))
         .route("/admin/send-image", post(phone_send_image))
         .route("/admin/media/expire", post(expire_media))
@@ -229,6 +230,41 @@ async fn phone_send(State(sim): State<Arc<Sim>>, Json(r): Json<SendReq>) -> Resp
     }
     match crate::phone::send_text(&sim, &from, &to, &r.text).await {
         Ok(id) => Json(json!({"id": id})).into_response(),
+        Err(e) => error(StatusCode::NOT_FOUND, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusReq {
+    phone: String,
+    text: String,
+    /// The phones who see it (the phone's own address book and status privacy decide).
+    audience: Vec<String>,
+}
+
+/// The phone of `phone` posts a text status for `audience`.
+async fn phone_status(State(sim): State<Arc<Sim>>, Json(r): Json<StatusReq>) -> Response {
+    let from = number(&r.phone);
+    let audience: Vec<String> = r.audience.iter().map(|a| number(a)).collect();
+    if !phone_ok(&from) || audience.iter().any(|a| !phone_ok(a)) || r.text.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "phone and audience must be phone numbers, text must not be empty",
+        );
+    }
+    let message = waproto::whatsapp::Message {
+        extended_text_message: buffa::MessageField::some(
+            waproto::whatsapp::message::ExtendedTextMessage {
+                text: Some(r.text.clone()),
+                background_argb: Some(0xFF1E_6E4F),
+                ..Default::default()
+            },
+        ),
+        ..Default::default()
+    };
+    let id = crate::phone::message_id();
+    match crate::phone::send_status(&sim, &from, &audience, &id, message, "text").await {
+        Ok(()) => Json(json!({"id": id})).into_response(),
         Err(e) => error(StatusCode::NOT_FOUND, e),
     }
 }

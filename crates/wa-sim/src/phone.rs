@@ -520,7 +520,6 @@ pub async fn send_group(
     message: wa::Message,
     kind: &str,
 ) -> Result<(), GroupSendError> {
-    use wacore::libsignal::protocol::{create_sender_key_distribution_message, group_encrypt};
     let group_jid = format!("{gid}@g.us");
     let (targets, lid, push_name) = {
         let inner = sim.lock();
@@ -554,14 +553,92 @@ pub async fn send_group(
         }
         (targets, me.lid.clone(), me.push_name.clone())
     };
+    let attrs = [
+        ("participant", format!("{from}@s.whatsapp.net")),
+        ("participant_lid", format!("{lid}@lid")),
+        ("addressing_mode", "pn".to_string()),
+        ("notify", push_name),
+    ];
+    fan_out_sender_key(sim, from, &group_jid, &targets, id, message, kind, &attrs).await?;
+    Ok(())
+}
+
+/// The phone of `from` posts `message` to its status (`status@broadcast`) for the accounts
+/// `audience` (phones), as a phone does: the audience comes from its own address book and
+/// status privacy, and travels as sender-key fan-out to every device of each.
+pub async fn send_status(
+    sim: &Arc<Sim>,
+    from: &str,
+    audience: &[String],
+    id: &str,
+    message: wa::Message,
+    kind: &str,
+) -> anyhow::Result<()> {
+    let (targets, lid, push_name) = {
+        let inner = sim.lock();
+        let me = inner
+            .accounts
+            .get(from)
+            .ok_or_else(|| anyhow::anyhow!("no account {from}"))?;
+        let mut targets: Vec<(String, u16)> =
+            me.devices.keys().map(|d| (from.to_string(), *d)).collect();
+        for member in audience.iter().filter(|m| *m != from) {
+            let Some(m) = inner.accounts.get(member) else {
+                continue;
+            };
+            if crate::proto::blocklist::blocks(m, me) {
+                continue;
+            }
+            targets.extend(
+                std::iter::once(0)
+                    .chain(m.devices.keys().copied())
+                    .map(|d| (member.clone(), d)),
+            );
+        }
+        (targets, me.lid.clone(), me.push_name.clone())
+    };
+    let attrs = [
+        ("participant", format!("{lid}:0@lid")),
+        ("participant_pn", format!("{from}:0@s.whatsapp.net")),
+        ("addressing_mode", "lid".to_string()),
+        ("notify", push_name),
+    ];
+    fan_out_sender_key(
+        sim,
+        from,
+        crate::proto::status::BROADCAST,
+        &targets,
+        id,
+        message,
+        kind,
+        &attrs,
+    )
+    .await
+}
+
+/// Encrypts `message` once under the phone's sender key for `chat` and delivers it to every
+/// `(phone, device)` target, with the sender key distributed (over the pairwise session) to the
+/// devices that have not had it yet; `attrs` name the sender on the stanza.
+#[allow(clippy::too_many_arguments)]
+async fn fan_out_sender_key(
+    sim: &Arc<Sim>,
+    from: &str,
+    chat: &str,
+    targets: &[(String, u16)],
+    id: &str,
+    message: wa::Message,
+    kind: &str,
+    attrs: &[(&'static str, String)],
+) -> anyhow::Result<()> {
+    use wacore::libsignal::protocol::{create_sender_key_distribution_message, group_encrypt};
     let signal = phone_signal(sim, from)?;
-    let name = SenderKeyName::from_parts(&group_jid, &format!("{from}:0"));
+    let name = SenderKeyName::from_parts(chat, &format!("{from}:0"));
     let (distribution, skmsg, fresh) = {
         let mut guard = signal.lock().await;
         // Each device gets the sender key once, with the first message it is sent under it.
         let fresh: std::collections::HashSet<(String, u16)> = targets
             .iter()
-            .filter(|(m, d)| guard.distributed.insert((group_jid.clone(), m.clone(), *d)))
+            .filter(|(m, d)| guard.distributed.insert((chat.to_string(), m.clone(), *d)))
             .cloned()
             .collect();
         let mut rng = rand::make_rng::<rand::rngs::StdRng>();
@@ -581,7 +658,7 @@ pub async fn send_group(
     let distribution = wa::Message {
         sender_key_distribution_message: buffa::MessageField::some(
             wa::message::SenderKeyDistributionMessage {
-                group_id: Some(group_jid.clone()),
+                group_id: Some(chat.to_string()),
                 axolotl_sender_key_distribution_message: Some(distribution),
             },
         ),
@@ -595,22 +672,21 @@ pub async fn send_group(
     let t = now_secs().to_string();
     for (member, d) in targets {
         let mut body = Vec::with_capacity(2);
-        if fresh.contains(&(member.clone(), d)) {
-            body.push(encrypt_for(sim, from, &member, d, &distribution).await?);
+        if fresh.contains(&(member.clone(), *d)) {
+            body.push(encrypt_for(sim, from, member, *d, &distribution).await?);
         }
         body.push(sk.clone());
-        let node = NodeBuilder::new("message")
-            .attr("from", group_jid.clone())
-            .attr("participant", format!("{from}@s.whatsapp.net"))
-            .attr("participant_lid", format!("{lid}@lid"))
-            .attr("addressing_mode", "pn")
+        let mut b = NodeBuilder::new("message").attr("from", chat.to_string());
+        for (k, v) in attrs {
+            b = b.attr(k, v.clone());
+        }
+        let node = b
             .attr("id", id.to_string())
             .attr("t", t.clone())
             .attr("type", kind.to_string())
-            .attr("notify", push_name.clone())
             .children(body)
             .build();
-        crate::proto::messages::deliver(&mut sim.lock(), &member, d, node);
+        crate::proto::messages::deliver(&mut sim.lock(), member, *d, node);
     }
     Ok(())
 }

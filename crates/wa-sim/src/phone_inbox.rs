@@ -50,7 +50,9 @@ fn phone_number(sim: &Sim, user: &str, jid: &str) -> String {
 
 async fn handle(sim: &Arc<Sim>, phone: &str, node: &Node) -> anyhow::Result<()> {
     let from = attr(node, "from").unwrap_or_default();
-    let group = from.ends_with("@g.us").then(|| from.clone());
+    // Groups and status posts come under a sender key.
+    let group =
+        (from.ends_with("@g.us") || from == crate::proto::status::BROADCAST).then(|| from.clone());
     let sender_jid = match &group {
         Some(_) => attr(node, "participant").unwrap_or_default(),
         None => from.clone(),

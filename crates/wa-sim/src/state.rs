@@ -128,6 +128,10 @@ pub struct Account {
     /// The chats' history as the phone keeps it (what it answers history requests from), by
     /// chat JID, oldest first.
     pub history: BTreeMap<String, Vec<crate::phone_history::HistoryMessage>>,
+    /// Who sees the account's status posts.
+    pub status_privacy: crate::proto::status::StatusPrivacy,
+    /// Status posts the account's devices made, with their audience.
+    pub status_posts: Vec<crate::proto::status::StatusPost>,
 }
 
 /// A receipt as the phone saw it.
@@ -182,6 +186,8 @@ impl Account {
             phone_receipts: Vec::new(),
             phone_messages: Vec::new(),
             history: BTreeMap::new(),
+            status_privacy: Default::default(),
+            status_posts: Vec::new(),
         }
     }
 
@@ -467,6 +473,10 @@ pub struct AccountDump {
     pub presence: Option<String>,
     /// Devices (`<phone>:<device>`) subscribed to this account's presence.
     pub presence_subscribers: Vec<String>,
+    /// The status audience (`default` is the rule in force).
+    pub status_privacy: crate::proto::status::StatusPrivacy,
+    /// Status posts the account's devices made, with the accounts each was fanned out to.
+    pub status_posts: Vec<crate::proto::status::StatusPost>,
 }
 
 #[derive(Serialize)]
@@ -615,6 +625,8 @@ impl Sim {
             receipts: a.phone_receipts.clone(),
             messages: a.phone_messages.clone(),
             presence: a.presence.as_ref().map(|(p, _)| p.clone()),
+            status_privacy: a.status_privacy.clone(),
+            status_posts: a.status_posts.clone(),
             presence_subscribers: a
                 .presence_subscribers
                 .iter()

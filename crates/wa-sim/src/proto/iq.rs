@@ -87,6 +87,7 @@ fn device_request(
                 .unwrap_or_default();
             iq_result(iq, vec![NodeBuilder::new("privacy").children(cats).build()])
         }
+        "status" => super::status::handle(sim, phone, iq, kind),
         "blocklist" => super::blocklist::handle(sim, phone, iq, kind),
         "md" if iq.get_optional_child("remove-companion-device").is_some() => {
             super::pairing::unlink(sim, phone, device);

@@ -107,6 +107,9 @@ pub fn on_message(sim: &Sim, session: &Session, msg: &Node) -> anyhow::Result<()
     let (Some(to), Some(id)) = (attr(msg, "to"), attr(msg, "id")) else {
         anyhow::bail!("message without to or id");
     };
+    if to == super::status::BROADCAST {
+        return super::status::on_message(sim, session, phone, *device, msg, &id);
+    }
     if to.ends_with("@g.us") {
         return on_group_message(sim, session, phone, *device, msg, &to, &id);
     }
@@ -384,7 +387,7 @@ pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Resul
     {
         flight.retain(|n| attr(n, "id").is_none_or(|i| !acked.contains(&i)));
     }
-    if to.ends_with("@g.us") {
+    if to.ends_with("@g.us") || to == super::status::BROADCAST {
         on_group_receipt(&mut inner, phone, *device, receipt, &to, &id);
         drop(inner);
         let mut a = ack("receipt", &id, &to);

@@ -11,6 +11,7 @@ pub mod pair_code;
 pub mod pairing;
 pub mod presence;
 pub mod profile;
+pub mod status;
 pub mod sync;
 pub mod usync;
 
