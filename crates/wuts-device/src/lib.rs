@@ -14,6 +14,7 @@ mod history;
 mod live;
 pub mod media;
 pub mod media_http;
+mod status;
 
 pub use contacts::{Blocklist, ChatSetting, ChatState, Picture, UserInfo};
 pub use groups::{
@@ -21,6 +22,7 @@ pub use groups::{
     ParticipantResult,
 };
 pub use live::{LiveDevice, LiveState};
+pub use status::{StatusAudience, StatusContent, StatusList};
 pub use whatsapp_rust::Jid;
 
 use std::collections::HashMap;

@@ -20,6 +20,7 @@ pub mod outbox;
 mod pacing;
 mod password;
 pub mod receipts;
+pub mod status;
 pub mod stream;
 mod tenants;
 mod users;

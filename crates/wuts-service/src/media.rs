@@ -63,6 +63,18 @@ pub struct SentMedia {
     pub ptt: bool,
 }
 
+/// Media uploaded through a device, its message built and not sent yet.
+pub(crate) struct PreparedMedia {
+    pub device: wuts_core::Device,
+    pub live: std::sync::Arc<wuts_device::LiveDevice>,
+    pub message: wuts_device::convert::Built,
+    pub out: OutgoingMedia,
+    pub mime: String,
+    pub size_bytes: u64,
+    pub download_ms: i64,
+    pub upload_ms: i64,
+}
+
 /// Downloaded media of a message.
 pub struct MediaFile {
     pub bytes: bytes::Bytes,
@@ -115,9 +127,10 @@ enum Source<'a> {
     Url(&'a str),
 }
 
-/// Exactly one of the base64 field `field` and `{field}_url`, non-empty.
+/// Exactly one of the base64 field `field` and the URL field `url_field`, non-empty.
 fn one_source<'a>(
     field: &str,
+    url_field: &str,
     data: Option<&'a str>,
     url: Option<&'a str>,
 ) -> DomainResult<Source<'a>> {
@@ -127,7 +140,7 @@ fn one_source<'a>(
         (None, Some(u)) => Ok(Source::Url(u)),
         _ => Err(DomainError::field(
             field,
-            format!("exactly one of {field} and {field}_url is required"),
+            format!("exactly one of {field} and {url_field} is required"),
         )),
     }
 }
@@ -154,6 +167,7 @@ impl Services {
         &self,
         kind: MediaKind,
         field: &str,
+        url_field: &str,
         source: Source<'_>,
     ) -> DomainResult<Fetched> {
         let max_bytes = max_bytes_of(kind);
@@ -172,7 +186,7 @@ impl Services {
                     timeout,
                     allow_private: self.config.media_allow_private_urls,
                 };
-                media_source::from_url(&self.media_http, &format!("{field}_url"), u, limits).await
+                media_source::from_url(&self.media_http, url_field, u, limits).await
             }
         }
     }
@@ -184,18 +198,84 @@ impl Services {
         recipient_field: &str,
         to: &str,
         kind: MediaKind,
-        mut r: MediaRequest,
+        r: MediaRequest,
     ) -> DomainResult<SentMedia> {
         let started = time::now_millis();
         let field = kind.as_str();
-        let url_field = format!("{field}_url");
         let to = recipient(recipient_field, to)?;
+        let delay = crate::messages::seconds("delay", r.delay)?;
+        let (view_once, ptt) = (r.view_once, r.ptt);
+        let p = self
+            .prepare_media(at, kind, (field, &format!("{field}_url")), r)
+            .await?;
+        let out = p.out;
+        let mime = p.mime;
+        let size_bytes = p.size_bytes;
+        let (device, live, message) = (p.device, p.live, p.message);
+        let reference = message.media().map(|d| d.reference());
+        crate::messages::pause(delay).await;
+        let delivered = self
+            .deliver(
+                &device,
+                &live,
+                crate::messages::Outgoing {
+                    to: to.clone(),
+                    message,
+                    kind: field.into(),
+                    content: out.caption.clone(),
+                },
+            )
+            .await?;
+        if let Some(reference) = reference {
+            self.store
+                .insert_media(&wuts_store::media::MediaRow {
+                    device_id: device.id.clone(),
+                    message_id: delivered.message_id.clone(),
+                    media_type: field.to_string(),
+                    mime_type: Some(mime.clone()),
+                    file_name: out.file_name.clone(),
+                    file_length: i64::try_from(size_bytes).ok(),
+                    reference,
+                })
+                .await?;
+        }
+        Ok(SentMedia {
+            sent: SentKind {
+                device,
+                message_id: delivered.message_id,
+                chat_jid: to,
+                sent_at: delivered.sent_at,
+                processing_ms: delivered.sent_at - started,
+            },
+            size_bytes,
+            mime_type: mime,
+            download_ms: p.download_ms,
+            upload_ms: p.upload_ms,
+            seconds: out.seconds,
+            file_name: out.file_name,
+            animated: out.animated,
+            waveform: out.waveform.is_some(),
+            has_thumbnail: out.jpeg_thumbnail.is_some(),
+            view_once,
+            ptt,
+        })
+    }
+
+    /// Checks a media request of `kind` (`field` names its base64 field), fetches the media,
+    /// reads its facts (type, dimensions, thumbnail, duration) and uploads it through the
+    /// device: the message to send, not sent yet.
+    pub(crate) async fn prepare_media(
+        &self,
+        at: &Target,
+        kind: MediaKind,
+        (field, url_field): (&str, &str),
+        mut r: MediaRequest,
+    ) -> DomainResult<PreparedMedia> {
         // The base64 text is dropped once decoded (it can be tens of megabytes).
         let data_owned = r.data.take();
-        let source = one_source(field, data_owned.as_deref(), r.url.as_deref())?;
+        let source = one_source(field, url_field, data_owned.as_deref(), r.url.as_deref())?;
         crate::fields::at_most("caption", &r.caption, FIELD_MAX)?;
         let mentions = crate::messages::mentions("mentions", &r.mentions)?;
-        let delay = crate::messages::seconds("delay", r.delay)?;
         crate::fields::at_most("file_name", &r.file_name, FIELD_MAX)?;
         if kind == MediaKind::Document && matches!(source, Source::Url(_)) && r.file_name.is_none()
         {
@@ -214,7 +294,7 @@ impl Services {
             None => None,
         };
         let device = self.device(at).await?;
-        let fetched = self.fetch_media(kind, field, source).await?;
+        let fetched = self.fetch_media(kind, field, url_field, source).await?;
         let from_data = matches!(source, Source::Data(_));
         drop(data_owned);
         let head = fetched
@@ -227,7 +307,7 @@ impl Services {
             .or(fetched.declared_mime.clone())
             .or(r.mime_type.clone())
             .unwrap_or_else(|| "application/octet-stream".into());
-        let source_field = if from_data { field } else { &url_field };
+        let source_field = if from_data { field } else { url_field };
         if !accepted(kind, &mime) {
             return Err(DomainError::field(
                 source_field,
@@ -310,52 +390,15 @@ impl Services {
         .map_err(|e| DomainError::Unavailable(e.to_string()))?;
         let upload_ms = time::now_millis() - upload_started;
         let message = wuts_device::convert::media::build(kind, &uploaded, &out);
-        let reference = message.media().map(|d| d.reference());
-        crate::messages::pause(delay).await;
-        let delivered = self
-            .deliver(
-                &device,
-                &live,
-                crate::messages::Outgoing {
-                    to: to.clone(),
-                    message,
-                    kind: field.into(),
-                    content: out.caption.clone(),
-                },
-            )
-            .await?;
-        if let Some(reference) = reference {
-            self.store
-                .insert_media(&wuts_store::media::MediaRow {
-                    device_id: device.id.clone(),
-                    message_id: delivered.message_id.clone(),
-                    media_type: field.to_string(),
-                    mime_type: Some(mime.clone()),
-                    file_name: out.file_name.clone(),
-                    file_length: i64::try_from(size_bytes).ok(),
-                    reference,
-                })
-                .await?;
-        }
-        Ok(SentMedia {
-            sent: SentKind {
-                device,
-                message_id: delivered.message_id,
-                chat_jid: to,
-                sent_at: delivered.sent_at,
-                processing_ms: delivered.sent_at - started,
-            },
+        Ok(PreparedMedia {
+            device,
+            live,
+            message,
+            out,
+            mime,
             size_bytes,
-            mime_type: mime,
             download_ms: fetched.download_ms,
             upload_ms,
-            seconds: out.seconds,
-            file_name: out.file_name,
-            animated: out.animated,
-            waveform: out.waveform.is_some(),
-            has_thumbnail: out.jpeg_thumbnail.is_some(),
-            view_once: r.view_once,
-            ptt: r.ptt,
         })
     }
 
@@ -368,8 +411,11 @@ impl Services {
         data: Option<&str>,
         url: Option<&str>,
     ) -> DomainResult<wuts_device::convert::business::ImagePart> {
-        let source = one_source(field, data, url)?;
-        let fetched = self.fetch_media(MediaKind::Image, field, source).await?;
+        let url_field = format!("{field}_url");
+        let source = one_source(field, &url_field, data, url)?;
+        let fetched = self
+            .fetch_media(MediaKind::Image, field, &url_field, source)
+            .await?;
         let bytes = fetched
             .bytes
             .into_vec()

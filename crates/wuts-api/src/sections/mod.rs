@@ -10,6 +10,7 @@ pub mod messages;
 pub mod ops;
 pub mod pairing;
 pub mod send;
+pub mod status;
 pub mod stream;
 pub mod users_admin;
 pub mod webhooks;

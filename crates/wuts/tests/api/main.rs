@@ -20,6 +20,7 @@ mod messages;
 mod operations;
 mod pacing;
 mod permissions;
+mod status;
 mod users_admin;
 mod webhook_config;
 mod webhook_delivery;

@@ -375,6 +375,26 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             ),
             Some(json!({"image_base64": "/9j/4AAQSkZJRg=="})),
         ),
+        "GET /status/privacy" => (
+            Method::GET,
+            format!("/status/privacy?device_id={}", fresh_device().await),
+            None,
+        ),
+        "PUT /status/privacy" => (
+            Method::PUT,
+            format!("/status/privacy?device_id={}", fresh_device().await),
+            Some(json!({"type": "contacts"})),
+        ),
+        "POST /status/text" => (
+            Method::POST,
+            format!("/status/text?device_id={}", fresh_device().await),
+            Some(json!({"text": "hello"})),
+        ),
+        "POST /status/media" => (
+            Method::POST,
+            format!("/status/media?device_id={}", fresh_device().await),
+            Some(json!({"mime_type": "image/png", "data": PNG})),
+        ),
         "POST /communities" => (
             Method::POST,
             format!("/communities?device_id={}", fresh_device().await),
@@ -621,7 +641,16 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "GET /groups/{jid}/invite"
         | "POST /groups/{jid}/invite/reset"
         | "POST /groups/join"
-        | "POST /groups/{jid}/picture" => match who {
+        | "POST /groups/{jid}/picture"
+        | "POST /communities"
+        | "POST /communities/{jid}/participants"
+        | "DELETE /communities/{jid}/participants"
+        | "POST /communities/{jid}/groups"
+        | "DELETE /communities/{jid}/groups/{group_jid}"
+        | "GET /status/privacy"
+        | "PUT /status/privacy"
+        | "POST /status/text"
+        | "POST /status/media" => match who {
             User => StatusCode::CONFLICT,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -726,6 +755,15 @@ const ENDPOINTS: &[&str] = &[
     "POST /groups/{jid}/invite/reset",
     "POST /groups/join",
     "POST /groups/{jid}/picture",
+    "POST /communities",
+    "POST /communities/{jid}/participants",
+    "DELETE /communities/{jid}/participants",
+    "POST /communities/{jid}/groups",
+    "DELETE /communities/{jid}/groups/{group_jid}",
+    "GET /status/privacy",
+    "PUT /status/privacy",
+    "POST /status/text",
+    "POST /status/media",
 ];
 
 async fn permission_matrix(b: Backend) {
