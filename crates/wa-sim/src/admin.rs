@@ -31,6 +31,12 @@ pub fn router() -> Router<Arc<Sim>> {
         )
         .route("/admin/groups/{id}/settings", post(phone_group_settings))
         .route("/admin/status", post(phone_status))
+        .route("/admin/newsletters", post(create_newsletter))
+        .route("/admin/newsletters/follow", post(follow_newsletter))
+        .route("/admin/newsletters/{id}", get(newsletter))
+        .route("/admin/newsletters/{id}/post", post(newsletter_post))
+        .route("/admin/newsletters/{id}/view", post(newsletter_view))
+        .route("/admin/newsletters/{id}/react", post(newsletter_react))
         .route("/admin/history", post(phone_history))
         .route("/admin/send-image", post(phone_send_image))
         .route("/admin/media/expire", post(expire_media))
@@ -266,6 +272,152 @@ async fn phone_status(State(sim): State<Arc<Sim>>, Json(r): Json<StatusReq>) -> 
     match crate::phone::send_status(&sim, &from, &audience, &id, message, "text").await {
         Ok(()) => Json(json!({"id": id})).into_response(),
         Err(e) => error(StatusCode::NOT_FOUND, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewsletterReq {
+    owner: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// The phone of `owner` creates a channel.
+async fn create_newsletter(State(sim): State<Arc<Sim>>, Json(r): Json<NewsletterReq>) -> Response {
+    let owner = number(&r.owner);
+    if !phone_ok(&owner) || r.name.trim().is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "owner must be a phone, name not empty",
+        );
+    }
+    let mut inner = sim.lock();
+    if !inner.accounts.contains_key(&owner) {
+        return error(StatusCode::NOT_FOUND, format!("no account {owner}"));
+    }
+    let n = crate::proto::newsletter::create(&mut inner, &owner, r.name.trim(), &r.description);
+    Json(json!({"jid": n.jid(), "invite": n.invite})).into_response()
+}
+
+/// A channel with its followers and posts (views and reactions by phone).
+async fn newsletter(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
+    let id = id.trim_end_matches("@newsletter");
+    match sim.lock().newsletters.get(id) {
+        Some(n) => Json(json!(n)).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no such channel"),
+    }
+}
+
+#[derive(Deserialize)]
+struct FollowReq {
+    phone: String,
+    invite: String,
+    /// false unfollows.
+    #[serde(default = "yes")]
+    follow: bool,
+}
+
+/// The phone of `phone` follows (or unfollows) the channel of an invite code.
+async fn follow_newsletter(State(sim): State<Arc<Sim>>, Json(r): Json<FollowReq>) -> Response {
+    let phone = number(&r.phone);
+    let code = r
+        .invite
+        .trim()
+        .trim_start_matches("https://whatsapp.com/channel/");
+    let mut inner = sim.lock();
+    let Some(id) = inner
+        .newsletters
+        .values()
+        .find(|n| n.invite == code)
+        .map(|n| n.id.clone())
+    else {
+        return error(StatusCode::NOT_FOUND, "no channel with this invite");
+    };
+    match crate::proto::newsletter::follow(&mut inner, &phone, &id, r.follow) {
+        Some(meta) => Json(meta).into_response(),
+        None => error(StatusCode::CONFLICT, "the owner cannot unfollow"),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewsletterPostReq {
+    text: String,
+}
+
+/// The channel's owner (a phone) posts a text.
+async fn newsletter_post(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    Json(r): Json<NewsletterPostReq>,
+) -> Response {
+    use buffa::Message as _;
+    let id = id.trim_end_matches("@newsletter").to_string();
+    let message = waproto::whatsapp::Message {
+        conversation: Some(r.text),
+        ..Default::default()
+    };
+    let msg_id = crate::phone::message_id();
+    let mut inner = sim.lock();
+    let owner = match inner.newsletters.get(&id) {
+        Some(n) => n.owner.clone(),
+        None => return error(StatusCode::NOT_FOUND, "no such channel"),
+    };
+    let Some((server_id, _)) = crate::proto::newsletter::publish(
+        &mut inner,
+        &id,
+        Some((owner.as_str(), 0)),
+        &msg_id,
+        "text",
+        None,
+        message.encode_to_vec(),
+    ) else {
+        return error(StatusCode::NOT_FOUND, "no such channel");
+    };
+    Json(json!({"id": msg_id, "server_id": server_id})).into_response()
+}
+
+#[derive(Deserialize)]
+struct ViewReq {
+    phone: String,
+    server_ids: Vec<u64>,
+}
+
+/// The phone of `phone` views posts of a channel.
+async fn newsletter_view(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    Json(r): Json<ViewReq>,
+) -> Response {
+    let id = id.trim_end_matches("@newsletter");
+    let mut inner = sim.lock();
+    if !inner.newsletters.contains_key(id) {
+        return error(StatusCode::NOT_FOUND, "no such channel");
+    }
+    let n = crate::proto::newsletter::view(&mut inner, id, &number(&r.phone), &r.server_ids);
+    Json(json!({"viewed": n})).into_response()
+}
+
+#[derive(Deserialize)]
+struct ReactReq {
+    phone: String,
+    server_id: u64,
+    /// An emoji; empty removes the reaction.
+    code: String,
+}
+
+/// The phone of `phone` reacts to a channel post.
+async fn newsletter_react(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    Json(r): Json<ReactReq>,
+) -> Response {
+    let id = id.trim_end_matches("@newsletter");
+    let mut inner = sim.lock();
+    if crate::proto::newsletter::react(&mut inner, id, &number(&r.phone), r.server_id, &r.code) {
+        Json(json!({"reacted": true})).into_response()
+    } else {
+        error(StatusCode::NOT_FOUND, "no such channel or post")
     }
 }
 

@@ -33,6 +33,10 @@ pub fn router() -> Router<Arc<Sim>> {
             "/mms/{kind}/{token}",
             post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
+        .route(
+            "/newsletter/{kind}/{token}",
+            post(upload_newsletter).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
         .route("/v/{*path}", get(download))
 }
 
@@ -88,6 +92,50 @@ async fn upload(
     Json(json!({
         "url": format!("https://{host}{direct_path}"),
         "direct_path": direct_path,
+    }))
+    .into_response()
+}
+
+/// Channel media (`newsletter-image`, `newsletter-video`, `newsletter-document`, ...): uploaded
+/// as is, unencrypted (channels are not end-to-end encrypted); the answer adds the `handle` a
+/// post names its media by.
+async fn upload_newsletter(
+    State(sim): State<Arc<Sim>>,
+    Path((kind, token)): Path<(String, String)>,
+    Query(q): Query<UploadQuery>,
+    body: Bytes,
+) -> Response {
+    if !q.auth.as_deref().is_some_and(|a| sim.media_auth_valid(a)) {
+        return (StatusCode::UNAUTHORIZED, Json(json!({"error": "bad auth"}))).into_response();
+    }
+    if !kind.starts_with("newsletter-") {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "unknown media kind"})),
+        )
+            .into_response();
+    }
+    if token_of(&body) != token {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "token is not the SHA-256 of the body"})),
+        )
+            .into_response();
+    }
+    let direct_path = store(&sim, &kind, body);
+    let host = sim.http_host.get().cloned().unwrap_or_default();
+    let handle = format!(
+        "{:016x}{:016x}",
+        rand::random::<u64>(),
+        rand::random::<u64>()
+    );
+    sim.lock()
+        .newsletter_media
+        .insert(handle.clone(), direct_path.clone());
+    Json(json!({
+        "url": format!("https://{host}{direct_path}"),
+        "direct_path": direct_path,
+        "handle": handle,
     }))
     .into_response()
 }

@@ -50,6 +50,9 @@ fn phone_number(sim: &Sim, user: &str, jid: &str) -> String {
 
 async fn handle(sim: &Arc<Sim>, phone: &str, node: &Node) -> anyhow::Result<()> {
     let from = attr(node, "from").unwrap_or_default();
+    if from.ends_with("@newsletter") {
+        return channel_post(sim, phone, node, from);
+    }
     // Groups and status posts come under a sender key.
     let group =
         (from.ends_with("@g.us") || from == crate::proto::status::BROADCAST).then(|| from.clone());
@@ -123,6 +126,36 @@ async fn handle(sim: &Arc<Sim>, phone: &str, node: &Node) -> anyhow::Result<()> 
         a.phone_messages.push(kept);
     }
     Ok(())
+}
+
+/// A channel post (plaintext, no Signal) the phone follows.
+fn channel_post(sim: &Sim, phone: &str, node: &Node, from: String) -> anyhow::Result<()> {
+    use buffa::Message as _;
+    let Some(NodeContent::Bytes(bytes)) = node
+        .get_optional_child("plaintext")
+        .and_then(|p| p.content.as_ref())
+    else {
+        anyhow::bail!("a channel post without plaintext");
+    };
+    let message = wa::Message::decode_from_slice(bytes)?;
+    let (kind, text) = summary(&message);
+    let kept = PhoneMessage {
+        id: attr(node, "id").unwrap_or_default(),
+        chat: from.clone(),
+        sender: from,
+        kind: kind.to_string(),
+        text,
+        timestamp: attr(node, "t").and_then(|t| t.parse().ok()).unwrap_or(0),
+    };
+    if let Some(a) = sim.lock().accounts.get_mut(phone) {
+        a.phone_messages.push(kept);
+    }
+    Ok(())
+}
+
+/// The text, caption or name a message shows, when it has one.
+pub fn text_of(m: &wa::Message) -> Option<String> {
+    summary(m).1
 }
 
 /// What kind of message `m` is, and its text when it has one.

@@ -248,6 +248,10 @@ pub struct Inner {
     next_lid: u64,
     /// Groups by id (the user part of `<id>@g.us`).
     pub groups: std::collections::BTreeMap<String, Group>,
+    /// Channels by id (the user part of `<id>@newsletter`).
+    pub newsletters: std::collections::BTreeMap<String, crate::proto::newsletter::Newsletter>,
+    /// Channel media uploads: handle → direct path.
+    pub newsletter_media: std::collections::BTreeMap<String, String>,
     next_group: u64,
     /// Messages for the phones (device 0) to read, handed to the phone task.
     pub phone_inbox: Option<tokio::sync::mpsc::UnboundedSender<(String, Node)>>,

@@ -88,6 +88,8 @@ fn device_request(
             iq_result(iq, vec![NodeBuilder::new("privacy").children(cats).build()])
         }
         "status" => super::status::handle(sim, phone, iq, kind),
+        "w:mex" => super::newsletter::mex(sim, phone, iq),
+        "newsletter" => super::newsletter::handle(sim, phone, device, iq),
         "blocklist" => super::blocklist::handle(sim, phone, iq, kind),
         "md" if iq.get_optional_child("remove-companion-device").is_some() => {
             super::pairing::unlink(sim, phone, device);

@@ -50,8 +50,11 @@ pub(crate) fn deliver(inner: &mut Inner, phone: &str, device: u16, node: Node) {
         }
         return;
     }
+    // Channel posts are not redelivered: a device that missed one reads the channel's history.
+    let redelivered =
+        node.tag == "message" && !attr(&node, "from").is_some_and(|f| f.ends_with("@newsletter"));
     if let Some(conn) = inner.online.get(&(phone.to_string(), device)) {
-        if node.tag == "message" {
+        if redelivered {
             if let Some(a) = inner.accounts.get_mut(phone) {
                 a.in_flight.entry(device).or_default().push(node.clone());
             }
@@ -107,6 +110,10 @@ pub fn on_message(sim: &Sim, session: &Session, msg: &Node) -> anyhow::Result<()
     let (Some(to), Some(id)) = (attr(msg, "to"), attr(msg, "id")) else {
         anyhow::bail!("message without to or id");
     };
+    if to.ends_with("@newsletter") {
+        super::newsletter::on_message(sim, session, msg, &to, &id);
+        return Ok(());
+    }
     if to == super::status::BROADCAST {
         return super::status::on_message(sim, session, phone, *device, msg, &id);
     }
@@ -370,6 +377,16 @@ pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Resul
         return Ok(());
     }
     let mut inner = sim.lock();
+    if to.ends_with("@newsletter") {
+        super::newsletter::on_receipt(&mut inner, phone, receipt, &to);
+        drop(inner);
+        let mut a = ack("receipt", &id, &to);
+        if let Some(kind) = attr(receipt, "type") {
+            a.attrs.insert("type", kind);
+        }
+        session.conn.send(a);
+        return Ok(());
+    }
     // The receipt acknowledges the messages it names: they are no longer in flight.
     let mut acked: Vec<String> = vec![id.clone()];
     if let Some(list) = receipt.get_optional_child("list") {

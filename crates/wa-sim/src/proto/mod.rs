@@ -7,6 +7,7 @@ pub mod iq;
 pub mod keys;
 pub mod login;
 pub mod messages;
+pub mod newsletter;
 pub mod pair_code;
 pub mod pairing;
 pub mod presence;
