@@ -70,6 +70,7 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         .merge(sections::chats::router())
         .merge(sections::contacts::router())
         .merge(sections::groups::router())
+        .merge(sections::newsletters::router())
         .merge(sections::status::router())
         .merge(sections::stream::router())
         .merge(sections::webhooks::router())

@@ -15,7 +15,9 @@ use utoipa::{Modify, OpenApi};
         (name = "messages", description = "Sending, delivery status, receipts"),
         (name = "chats", description = "Typing indicators and presence"),
         (name = "contacts", description = "Block list, who is on WhatsApp"),
-        (name = "groups", description = "Groups: create, list, read, disappearing timer, leave"),
+        (name = "groups", description = "Groups and communities: create, list, read, settings, participants, invites, leave"),
+        (name = "newsletters", description = "Channels: create, follow, read, post, views"),
+        (name = "status", description = "Status (stories): audience rules, text and media posts"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

@@ -452,6 +452,7 @@ pub(crate) async fn catalogue(client: Option<&Client>, event: &Wa) -> Option<Eve
         Wa::OfflineSyncCompleted(c) => {
             Event::OfflineSyncCompleted(OfflineCompletedData { count: c.count })
         }
+        Wa::MexNotification(n) => return channel_event(&n.payload),
         Wa::NewsletterLiveUpdate(n) => Event::NewsletterLiveUpdate(NewsletterUpdateData {
             newsletter_jid: n.newsletter_jid.to_string(),
             messages: n
@@ -469,6 +470,45 @@ pub(crate) async fn catalogue(client: Option<&Client>, event: &Wa) -> Option<Eve
         }),
         _ => return None,
     })
+}
+
+/// A channel event of a MEX notification, read by its payload's key as whatsmeow does (the
+/// `op_name` varies between WhatsApp releases): follows, unfollows and mute changes made on
+/// any of the account's devices.
+fn channel_event(payload: &serde_json::Value) -> Option<Event> {
+    let data = &payload["data"];
+    let jid = |v: &serde_json::Value| v["id"].as_str().map(str::to_string);
+    let role = |v: &serde_json::Value| {
+        v["viewer_metadata"]["role"]
+            .as_str()
+            .or(v["role"].as_str())
+            .map(|r| r.to_ascii_lowercase())
+    };
+    if let Some(j) = data.get("xwa2_notify_newsletter_on_join") {
+        return Some(Event::NewsletterJoin(NewsletterMembershipData {
+            newsletter_jid: jid(j)?,
+            name: j["thread_metadata"]["name"]["text"]
+                .as_str()
+                .map(str::to_string),
+            role: role(j),
+        }));
+    }
+    if let Some(l) = data.get("xwa2_notify_newsletter_on_leave") {
+        return Some(Event::NewsletterLeave(NewsletterMembershipData {
+            newsletter_jid: jid(l)?,
+            name: None,
+            role: role(l),
+        }));
+    }
+    if let Some(m) = data.get("xwa2_notify_newsletter_on_mute_change") {
+        return Some(Event::NewsletterMuteChange(NewsletterMuteData {
+            newsletter_jid: jid(m)?,
+            muted: m["mute"]
+                .as_str()
+                .is_some_and(|v| v.eq_ignore_ascii_case("on")),
+        }));
+    }
+    None
 }
 
 /// Records an informational event; a change to a chat or contact is written with its event,

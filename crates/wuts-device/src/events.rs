@@ -141,6 +141,9 @@ pub(crate) fn message_event(
         quoted_message_id: context.and_then(|c| c.stanza_id.clone()),
         mentions: context.map(|c| c.mentioned_jid.clone()).unwrap_or_default(),
         from_queue: None,
+        server_id: (info.source.chat.server == whatsapp_rust::Server::Newsletter
+            && info.server_id > 0)
+            .then_some(info.server_id as u64),
         kind,
     };
     if from_me {

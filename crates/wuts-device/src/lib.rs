@@ -14,6 +14,7 @@ mod history;
 mod live;
 pub mod media;
 pub mod media_http;
+mod newsletters;
 mod status;
 
 pub use contacts::{Blocklist, ChatSetting, ChatState, Picture, UserInfo};
@@ -22,6 +23,7 @@ pub use groups::{
     ParticipantResult,
 };
 pub use live::{LiveDevice, LiveState};
+pub use newsletters::{Channel, ChannelPost};
 pub use status::{StatusAudience, StatusContent, StatusList};
 pub use whatsapp_rust::Jid;
 

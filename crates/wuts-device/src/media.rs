@@ -459,3 +459,27 @@ fn set_direct_path(m: &mut wa::Message, path: &str) {
         s.direct_path = p;
     }
 }
+
+/// The text of a text message, or the caption of a media one.
+pub(crate) fn text_or_caption(m: &wa::Message) -> Option<String> {
+    if let Some(t) = &m.conversation {
+        return Some(t.clone());
+    }
+    if let Some(t) = m.extended_text_message.as_option() {
+        return t.text.clone();
+    }
+    media_details(m).and_then(|d| d.caption)
+}
+
+/// Drops the encryption fields of a media message (channel media is not encrypted).
+pub(crate) fn strip_encryption(m: &mut wa::Message) {
+    if let Some(i) = m.image_message.as_option_mut() {
+        (i.media_key, i.file_enc_sha256, i.media_key_timestamp) = (None, None, None);
+    }
+    if let Some(v) = m.video_message.as_option_mut() {
+        (v.media_key, v.file_enc_sha256, v.media_key_timestamp) = (None, None, None);
+    }
+    if let Some(d) = m.document_message.as_option_mut() {
+        (d.media_key, d.file_enc_sha256, d.media_key_timestamp) = (None, None, None);
+    }
+}

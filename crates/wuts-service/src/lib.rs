@@ -16,6 +16,7 @@ mod media_inspect;
 pub mod media_source;
 pub mod message_kinds;
 pub mod messages;
+pub mod newsletters;
 pub mod outbox;
 mod pacing;
 mod password;

@@ -83,7 +83,7 @@ pub struct MediaFile {
 }
 
 /// MIME types each kind takes (documents take any).
-fn accepted(kind: MediaKind, mime: &str) -> bool {
+pub(crate) fn accepted(kind: MediaKind, mime: &str) -> bool {
     let m = mime.split(';').next().unwrap_or("").trim();
     match kind {
         MediaKind::Image => matches!(m, "image/jpeg" | "image/png" | "image/webp"),
@@ -122,13 +122,13 @@ async fn spill(bytes: Vec<u8>) -> DomainResult<tempfile::NamedTempFile> {
 
 /// Where media comes from: base64 (or a data URI), or a URL.
 #[derive(Clone, Copy)]
-enum Source<'a> {
+pub(crate) enum Source<'a> {
     Data(&'a str),
     Url(&'a str),
 }
 
 /// Exactly one of the base64 field `field` and the URL field `url_field`, non-empty.
-fn one_source<'a>(
+pub(crate) fn one_source<'a>(
     field: &str,
     url_field: &str,
     data: Option<&'a str>,
@@ -147,7 +147,9 @@ fn one_source<'a>(
 
 /// An image's size and thumbnail, worked out off the runtime; the bytes come back. An image
 /// the decoder chokes on (even by panicking) just has no facts.
-async fn image_facts_of(bytes: Vec<u8>) -> DomainResult<(Vec<u8>, Option<(u32, u32, Vec<u8>)>)> {
+pub(crate) async fn image_facts_of(
+    bytes: Vec<u8>,
+) -> DomainResult<(Vec<u8>, Option<(u32, u32, Vec<u8>)>)> {
     tokio::task::spawn_blocking(move || {
         let facts = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             inspect::image_facts(&bytes)
@@ -163,7 +165,7 @@ async fn image_facts_of(bytes: Vec<u8>) -> DomainResult<(Vec<u8>, Option<(u32, u
 impl Services {
     /// Fetches media of `kind` from its source within the kind's limits (`field` names the
     /// base64 field; URL errors name `{field}_url`).
-    async fn fetch_media(
+    pub(crate) async fn fetch_media(
         &self,
         kind: MediaKind,
         field: &str,

@@ -349,6 +349,7 @@ impl Services {
             quoted_message_id,
             mentions,
             from_queue: (!caller_waits).then_some(true),
+            server_id: None,
             kind,
         };
         self.store

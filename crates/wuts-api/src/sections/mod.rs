@@ -7,6 +7,7 @@ pub mod groups;
 pub mod instances;
 pub mod media;
 pub mod messages;
+pub mod newsletters;
 pub mod ops;
 pub mod pairing;
 pub mod send;

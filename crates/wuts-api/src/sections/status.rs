@@ -18,10 +18,14 @@ use wuts_core::time::rfc3339;
 use wuts_service::status::StatusMedia;
 
 pub fn router() -> OpenApiRouter<AppState> {
+    let media = OpenApiRouter::new().routes(routes!(post_media));
     OpenApiRouter::new()
         .routes(routes!(get_privacy, set_privacy))
         .routes(routes!(post_text))
-        .routes(routes!(post_media))
+        .merge(crate::extract::body_limit(
+            media,
+            super::media::MEDIA_BODY_LIMIT,
+        ))
         .layer(axum::middleware::from_fn(nested_errors))
 }
 

@@ -35,6 +35,9 @@ pub struct MessageData {
     /// Present (true) on a send an earlier run left queued and this run sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from_queue: Option<bool>,
+    /// Channel posts: the server's number of the post (`MessageServerID`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<u64>,
     /// The kind's own fields (`location`, `contacts`, `poll`, `media`, `original_message_id`,
     /// ...), as `wuts_device::convert` reads them for both directions.
     #[serde(flatten)]

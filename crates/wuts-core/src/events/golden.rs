@@ -43,6 +43,7 @@ fn message(from_me: bool, kind: &str, content: Option<&str>) -> MessageData {
         quoted_message_id: None,
         mentions: Vec::new(),
         from_queue: None,
+        server_id: None,
         kind: Default::default(),
     }
 }

@@ -17,6 +17,7 @@ mod http_server;
 mod instances;
 mod media;
 mod messages;
+mod newsletters;
 mod operations;
 mod pacing;
 mod permissions;

@@ -375,6 +375,80 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             ),
             Some(json!({"image_base64": "/9j/4AAQSkZJRg=="})),
         ),
+        "POST /newsletters" => (
+            Method::POST,
+            format!("/newsletters?device_id={}", fresh_device().await),
+            Some(json!({"name": "c"})),
+        ),
+        "GET /newsletters" => (
+            Method::GET,
+            format!("/newsletters?device_id={}", fresh_device().await),
+            None,
+        ),
+        "GET /newsletters/{jid}" => (
+            Method::GET,
+            format!(
+                "/newsletters/120363000000000003@newsletter?device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
+        "GET /newsletters/{jid}/invite" => (
+            Method::GET,
+            format!(
+                "/newsletters/120363000000000003@newsletter/invite?device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
+        "GET /newsletters/{jid}/messages" => (
+            Method::GET,
+            format!(
+                "/newsletters/120363000000000003@newsletter/messages?device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
+        "POST /newsletters/{jid}/read" => (
+            Method::POST,
+            format!(
+                "/newsletters/120363000000000003@newsletter/read?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"server_ids": ["100"]})),
+        ),
+        "POST /newsletters/{jid}/messages" => (
+            Method::POST,
+            format!(
+                "/newsletters/120363000000000003@newsletter/messages?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"text": "hi"})),
+        ),
+        "POST /newsletters/{jid}/media" => (
+            Method::POST,
+            format!(
+                "/newsletters/120363000000000003@newsletter/media?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"media_type": "image", "data": PNG})),
+        ),
+        "POST /newsletters/{jid}/subscribe" => (
+            Method::POST,
+            format!(
+                "/newsletters/120363000000000003@newsletter/subscribe?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({})),
+        ),
+        "DELETE /newsletters/{jid}/subscribe" => (
+            Method::DELETE,
+            format!(
+                "/newsletters/120363000000000003@newsletter/subscribe?device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
         "GET /status/privacy" => (
             Method::GET,
             format!("/status/privacy?device_id={}", fresh_device().await),
@@ -647,6 +721,16 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "DELETE /communities/{jid}/participants"
         | "POST /communities/{jid}/groups"
         | "DELETE /communities/{jid}/groups/{group_jid}"
+        | "POST /newsletters"
+        | "GET /newsletters"
+        | "GET /newsletters/{jid}"
+        | "GET /newsletters/{jid}/invite"
+        | "GET /newsletters/{jid}/messages"
+        | "POST /newsletters/{jid}/read"
+        | "POST /newsletters/{jid}/messages"
+        | "POST /newsletters/{jid}/media"
+        | "POST /newsletters/{jid}/subscribe"
+        | "DELETE /newsletters/{jid}/subscribe"
         | "GET /status/privacy"
         | "PUT /status/privacy"
         | "POST /status/text"
@@ -760,6 +844,16 @@ const ENDPOINTS: &[&str] = &[
     "DELETE /communities/{jid}/participants",
     "POST /communities/{jid}/groups",
     "DELETE /communities/{jid}/groups/{group_jid}",
+    "POST /newsletters",
+    "GET /newsletters",
+    "GET /newsletters/{jid}",
+    "GET /newsletters/{jid}/invite",
+    "GET /newsletters/{jid}/messages",
+    "POST /newsletters/{jid}/read",
+    "POST /newsletters/{jid}/messages",
+    "POST /newsletters/{jid}/media",
+    "POST /newsletters/{jid}/subscribe",
+    "DELETE /newsletters/{jid}/subscribe",
     "GET /status/privacy",
     "PUT /status/privacy",
     "POST /status/text",
