@@ -72,6 +72,7 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         .merge(sections::groups::router())
         .merge(sections::newsletters::router())
         .merge(sections::status::router())
+        .merge(sections::payments::router())
         .merge(sections::stream::router())
         .merge(sections::webhooks::router())
         .merge(sections::ops::router());

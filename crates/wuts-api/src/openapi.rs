@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         (name = "contacts", description = "Block list, who is on WhatsApp"),
         (name = "groups", description = "Groups and communities: create, list, read, settings, participants, invites, leave"),
         (name = "newsletters", description = "Channels: create, follow, read, post, views"),
+        (name = "payments", description = "Payment requests, cancels, declines and payment notices"),
         (name = "status", description = "Status (stories): audience rules, text and media posts"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
@@ -55,24 +56,18 @@ pub fn complete(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{Operation, ParameterIn};
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
-    let error = |what: &str| {
+    let error = |what: &str, schema: &str| {
         RefOr::T(
             ResponseBuilder::new()
                 .description(what)
                 .content(
                     "application/json",
                     ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .schema(Some(Ref::from_schema_name(schema)))
                         .build(),
                 )
                 .build(),
         )
-    };
-    let add = |op: &mut Operation, status: &str, what: &str| {
-        op.responses
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| error(what));
     };
     if let Some(op) = api
         .paths
@@ -86,7 +81,19 @@ pub fn complete(api: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
-    for item in api.paths.paths.values_mut() {
+    for (path, item) in api.paths.paths.iter_mut() {
+        // The status (stories) routes answer errors in WUTS's nested shape.
+        let schema = if crate::sections::status::NESTED_PATHS.contains(&path.as_str()) {
+            "NestedErrorBody"
+        } else {
+            "ErrorBody"
+        };
+        let add = |op: &mut Operation, status: &str, what: &str| {
+            op.responses
+                .responses
+                .entry(status.to_string())
+                .or_insert_with(|| error(what, schema));
+        };
         let ops = [
             &mut item.get,
             &mut item.put,

@@ -20,6 +20,7 @@ pub mod newsletters;
 pub mod outbox;
 mod pacing;
 mod password;
+pub mod payments;
 pub mod receipts;
 pub mod status;
 pub mod stream;

@@ -10,6 +10,7 @@ pub mod messages;
 pub mod newsletters;
 pub mod ops;
 pub mod pairing;
+pub mod payments;
 pub mod send;
 pub mod status;
 pub mod stream;

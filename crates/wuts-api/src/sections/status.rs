@@ -17,6 +17,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
 use wuts_service::status::StatusMedia;
 
+/// The routes that answer errors in the nested shape.
+pub const NESTED_PATHS: [&str; 3] = ["/status/privacy", "/status/text", "/status/media"];
+
 pub fn router() -> OpenApiRouter<AppState> {
     let media = OpenApiRouter::new().routes(routes!(post_media));
     OpenApiRouter::new()

@@ -7,6 +7,7 @@ pub mod business;
 pub mod contact;
 pub mod location;
 pub mod media;
+pub mod payment;
 pub mod poll;
 pub mod protocol;
 pub mod reaction;
@@ -86,6 +87,7 @@ pub fn read(m: &wa::Message) -> Kind {
         .or_else(|| contact::read(m))
         .or_else(|| poll::read(m))
         .or_else(|| reaction::read(m))
+        .or_else(|| payment::read(m))
         .or_else(|| protocol::read(m))
         .unwrap_or_else(|| Kind::new("unknown", None, Value::Null))
 }

@@ -20,6 +20,7 @@ mod messages;
 mod newsletters;
 mod operations;
 mod pacing;
+mod payments;
 mod permissions;
 mod status;
 mod users_admin;

@@ -449,6 +449,28 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             ),
             None,
         ),
+        "POST /payment/request" => (
+            Method::POST,
+            format!("/payment/request?device_id={}", fresh_device().await),
+            Some(json!({"to": "15550001111", "amount": 100, "currency": "BRL"})),
+        ),
+        "POST /payment/cancel" => (
+            Method::POST,
+            format!("/payment/cancel?device_id={}", fresh_device().await),
+            Some(json!({"to": "15550001111", "request_message_key": "3EB0A"})),
+        ),
+        "POST /payment/decline" => (
+            Method::POST,
+            format!("/payment/decline?device_id={}", fresh_device().await),
+            Some(json!({"to": "15550001111", "request_message_key": "3EB0A"})),
+        ),
+        "POST /payment/send" => (
+            Method::POST,
+            format!("/payment/send?device_id={}", fresh_device().await),
+            Some(
+                json!({"to": "15550001111", "request_message_key": "3EB0A", "amount": 100, "currency": "BRL"}),
+            ),
+        ),
         "GET /status/privacy" => (
             Method::GET,
             format!("/status/privacy?device_id={}", fresh_device().await),
@@ -731,6 +753,10 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "POST /newsletters/{jid}/media"
         | "POST /newsletters/{jid}/subscribe"
         | "DELETE /newsletters/{jid}/subscribe"
+        | "POST /payment/request"
+        | "POST /payment/cancel"
+        | "POST /payment/decline"
+        | "POST /payment/send"
         | "GET /status/privacy"
         | "PUT /status/privacy"
         | "POST /status/text"
@@ -854,6 +880,10 @@ const ENDPOINTS: &[&str] = &[
     "POST /newsletters/{jid}/media",
     "POST /newsletters/{jid}/subscribe",
     "DELETE /newsletters/{jid}/subscribe",
+    "POST /payment/request",
+    "POST /payment/cancel",
+    "POST /payment/decline",
+    "POST /payment/send",
     "GET /status/privacy",
     "PUT /status/privacy",
     "POST /status/text",
