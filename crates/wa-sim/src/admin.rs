@@ -31,6 +31,8 @@ pub fn router() -> Router<Arc<Sim>> {
         )
         .route("/admin/groups/{id}/settings", post(phone_group_settings))
         .route("/admin/status", post(phone_status))
+        .route("/admin/calls", post(place_call).get(calls))
+        .route("/admin/calls/{id}/cancel", post(cancel_call))
         .route("/admin/newsletters", post(create_newsletter))
         .route("/admin/newsletters/follow", post(follow_newsletter))
         .route("/admin/newsletters/{id}", get(newsletter))
@@ -272,6 +274,40 @@ async fn phone_status(State(sim): State<Arc<Sim>>, Json(r): Json<StatusReq>) -> 
     match crate::phone::send_status(&sim, &from, &audience, &id, message, "text").await {
         Ok(()) => Json(json!({"id": id})).into_response(),
         Err(e) => error(StatusCode::NOT_FOUND, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CallReq {
+    from: String,
+    to: String,
+    #[serde(default)]
+    video: bool,
+}
+
+/// The phone of `from` calls the account `to` (its companions ring).
+async fn place_call(State(sim): State<Arc<Sim>>, Json(r): Json<CallReq>) -> Response {
+    let (from, to) = (number(&r.from), number(&r.to));
+    match crate::proto::call::offer(&mut sim.lock(), &from, &to, r.video) {
+        Some(id) => Json(json!({"call_id": id})).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "no such account, or the callee blocks the caller",
+        ),
+    }
+}
+
+/// Every call, with its state and who ended it.
+async fn calls(State(sim): State<Arc<Sim>>) -> Response {
+    Json(json!(sim.lock().calls)).into_response()
+}
+
+/// The caller hangs up before anyone answered.
+async fn cancel_call(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
+    if crate::proto::call::cancel(&mut sim.lock(), &id) {
+        Json(json!({"cancelled": true})).into_response()
+    } else {
+        error(StatusCode::NOT_FOUND, "no such ringing call")
     }
 }
 

@@ -250,6 +250,8 @@ pub struct Inner {
     pub groups: std::collections::BTreeMap<String, Group>,
     /// Channels by id (the user part of `<id>@newsletter`).
     pub newsletters: std::collections::BTreeMap<String, crate::proto::newsletter::Newsletter>,
+    /// Calls phones placed, oldest first.
+    pub calls: Vec<crate::proto::call::Call>,
     /// Channel media uploads: handle → direct path.
     pub newsletter_media: std::collections::BTreeMap<String, String>,
     next_group: u64,

@@ -1,6 +1,7 @@
 //! The protocol areas, one module each. `dispatch` routes an incoming node by tag.
 
 pub mod blocklist;
+pub mod call;
 pub mod devices;
 pub mod groups;
 pub mod iq;
@@ -54,10 +55,11 @@ pub fn dispatch(sim: &Arc<Sim>, session: &mut Session, node: Node) -> anyhow::Re
         "iq" => iq::handle(sim, session, &node),
         "message" => messages::on_message(sim, session, &node),
         "receipt" => messages::on_receipt(sim, session, &node),
-        // Acks of what we sent, calls and the client's own <ib> need no answer from the simulator yet.
+        // Acks of what we sent and the client's own <ib> need no answer from the simulator yet.
         "presence" => presence::on_presence(sim, session, &node),
         "chatstate" => presence::on_chatstate(sim, session, &node),
-        "ack" | "ib" | "call" => Ok(()),
+        "call" => call::on_call(sim, session, &node),
+        "ack" | "ib" => Ok(()),
         other => anyhow::bail!("unknown stanza <{other}>"),
     }
 }
