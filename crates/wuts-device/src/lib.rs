@@ -3,6 +3,7 @@
 //! so a device can come back on any gateway node. Requests reach a device only through the
 //! manager; a failing device never affects another.
 
+mod calls;
 mod catalog;
 mod chat_state;
 mod connection;

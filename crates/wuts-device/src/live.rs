@@ -39,6 +39,8 @@ pub struct LiveDevice {
     /// Whether the account may send to a group (`None`) or why not, by group JID, as its
     /// metadata said; a group's `w:gp2` notification drops its entry.
     pub(crate) group_rights: GroupRights,
+    /// Ringing calls, kept from their offers.
+    pub(crate) calls: crate::calls::CallBook,
 }
 
 pub(crate) type GroupRights =
@@ -62,6 +64,8 @@ impl LiveDevice {
         }
         let state_store = WaStore::new(store.clone(), device.id.clone());
         let group_rights = GroupRights::default();
+        let calls = crate::calls::CallBook::default();
+        let ev_calls = calls.clone();
         let (ev_store, ev_device, ev_state, ev_wa, ev_rights) = (
             store.clone(),
             device.clone(),
@@ -91,7 +95,15 @@ impl LiveDevice {
                     let mut rights = ev_rights.lock().unwrap_or_else(|p| p.into_inner());
                     rights.remove(&g.group_jid.to_string());
                 }
-                async move { on_event(&store, &wa, &device, &state, &client, &event).await }
+                if let Event::IncomingCall(c) = &*event {
+                    crate::calls::remember(&ev_calls, c);
+                }
+                async move {
+                    on_event(&store, &wa, &device, &state, &client, &event).await;
+                    if let Event::IncomingCall(c) = &*event {
+                        crate::calls::on_offer(&store, &device.id, &client, c).await;
+                    }
+                }
             });
         if let Some(v) = config.version {
             builder = builder.with_version(v);
@@ -109,6 +121,7 @@ impl LiveDevice {
             client,
             state,
             group_rights,
+            calls,
         }))
     }
 

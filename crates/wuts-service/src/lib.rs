@@ -3,6 +3,7 @@
 //! pass plain values and get domain records or a `DomainError` back.
 
 mod auth;
+pub mod calls;
 pub mod chats;
 pub mod contacts;
 mod devices;

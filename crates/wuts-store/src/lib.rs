@@ -4,6 +4,7 @@
 //! (which SQLite also understands), times are unix-millisecond integers and flags are 0/1
 //! integers, so every column decodes the same way on both. Each backend has its own migrations.
 
+pub mod calls;
 pub mod chats;
 mod devices;
 mod error;

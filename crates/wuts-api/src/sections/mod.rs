@@ -1,6 +1,7 @@
 //! One module per WUTS documentation section.
 
 pub mod business;
+pub mod calls;
 pub mod chats;
 pub mod contacts;
 pub mod groups;

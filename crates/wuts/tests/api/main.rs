@@ -7,6 +7,7 @@ mod helpers;
 
 mod bad_input;
 mod business_messages;
+mod calls;
 mod chats;
 mod contacts;
 mod crash;

@@ -471,6 +471,21 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
                 json!({"to": "15550001111", "request_message_key": "3EB0A", "amount": 100, "currency": "BRL"}),
             ),
         ),
+        "POST /calls/reject" => (
+            Method::POST,
+            format!("/calls/reject?device_id={}", fresh_device().await),
+            Some(json!({"call_id": "ABC", "from": "15550001111"})),
+        ),
+        "GET /calls/settings" => (
+            Method::GET,
+            format!("/calls/settings?device_id={}", fresh_device().await),
+            None,
+        ),
+        "PUT /calls/settings" => (
+            Method::PUT,
+            format!("/calls/settings?device_id={}", fresh_device().await),
+            Some(json!({"reject_calls": false})),
+        ),
         "GET /status/privacy" => (
             Method::GET,
             format!("/status/privacy?device_id={}", fresh_device().await),
@@ -757,6 +772,7 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "POST /payment/cancel"
         | "POST /payment/decline"
         | "POST /payment/send"
+        | "POST /calls/reject"
         | "GET /status/privacy"
         | "PUT /status/privacy"
         | "POST /status/text"
@@ -784,7 +800,9 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "GET /webhook"
         | "DELETE /webhook"
         | "GET /webhook/dead-letters"
-        | "GET /messages/queue" => match who {
+        | "GET /messages/queue"
+        | "GET /calls/settings"
+        | "PUT /calls/settings" => match who {
             User => OK,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -884,6 +902,9 @@ const ENDPOINTS: &[&str] = &[
     "POST /payment/cancel",
     "POST /payment/decline",
     "POST /payment/send",
+    "POST /calls/reject",
+    "GET /calls/settings",
+    "PUT /calls/settings",
     "GET /status/privacy",
     "PUT /status/privacy",
     "POST /status/text",
