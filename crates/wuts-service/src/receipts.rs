@@ -62,16 +62,22 @@ impl Services {
     ) -> DomainResult<(MessageRow, Vec<ParticipantReceipt>)> {
         let device = self.device(at).await?;
         match self.store.message(&device.id, message_id.trim()).await? {
-            Some(m) if m.from_me => {
-                let per = if m.is_group {
-                    self.store
-                        .message_receipts(&device.id, &m.message_id)
-                        .await?
-                } else {
-                    Vec::new()
-                };
+            Some(m) if m.from_me && m.is_group => {
+                // The participants first, then the message again: a receipt recorded between
+                // the two reads (both change in one transaction) can only make the message
+                // newer than its participants, never older.
+                let per = self
+                    .store
+                    .message_receipts(&device.id, &m.message_id)
+                    .await?;
+                let m = self
+                    .store
+                    .message(&device.id, &m.message_id)
+                    .await?
+                    .unwrap_or(m);
                 Ok((m, per))
             }
+            Some(m) if m.from_me => Ok((m, Vec::new())),
             _ => Err(DomainError::NotFound(
                 "message not found among this device's sent messages".into(),
             )),
