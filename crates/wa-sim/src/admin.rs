@@ -17,6 +17,7 @@ pub fn router() -> Router<Arc<Sim>> {
     Router::new()
         .route("/admin/accounts", post(create_account))
         .route("/admin/accounts/{phone}", get(account))
+        .route("/admin/accounts/{phone}/labels", get(account_labels))
         .route("/admin/scan-qr", post(scan_qr))
         .route("/admin/pair-code", post(pair_code))
         .route("/admin/send", post(phone_send))
@@ -83,6 +84,14 @@ async fn account(State(sim): State<Arc<Sim>>, Path(phone): Path<String>) -> Resp
 struct ScanReq {
     qr: String,
     phone: Option<String>,
+}
+
+/// The account's labels as its devices pushed them (decoded app state).
+async fn account_labels(State(sim): State<Arc<Sim>>, Path(phone): Path<String>) -> Response {
+    match crate::phone_app_state::labels(&sim, &number(&phone)).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => error(StatusCode::NOT_FOUND, e),
+    }
 }
 
 async fn scan_qr(State(sim): State<Arc<Sim>>, Json(r): Json<ScanReq>) -> Response {
@@ -532,13 +541,18 @@ async fn unlink_device(State(sim): State<Arc<Sim>>, Json(r): Json<DeviceReq>) ->
 #[derive(Deserialize)]
 struct AppStateReq {
     phone: String,
-    /// `archive`, `pin` or `contact`.
+    /// `archive`, `pin`, `contact`, `label` or `label_chat`.
     change: String,
+    #[serde(default)]
     jid: String,
     #[serde(default = "yes")]
     value: bool,
     full_name: Option<String>,
     first_name: Option<String>,
+    /// Labels: the label's id (`label`, `label_chat`), name and colour (`label`).
+    label_id: Option<String>,
+    name: Option<String>,
+    color: Option<i32>,
     /// Announce the new version to the devices (false: as when the notification is missed).
     #[serde(default = "yes")]
     notify: bool,
@@ -560,6 +574,18 @@ async fn phone_app_state(State(sim): State<Arc<Sim>>, Json(r): Json<AppStateReq>
             jid: r.jid,
             full_name: r.full_name.unwrap_or_default(),
             first_name: r.first_name,
+        },
+        // `value: false` deletes the label.
+        "label" => PhoneChange::Label {
+            id: r.label_id.unwrap_or_default(),
+            name: r.name.unwrap_or_default(),
+            color: r.color.unwrap_or(0),
+            deleted: !r.value,
+        },
+        "label_chat" => PhoneChange::LabelChat {
+            id: r.label_id.unwrap_or_default(),
+            jid: r.jid,
+            labeled: r.value,
         },
         other => return error(StatusCode::BAD_REQUEST, format!("unknown change {other}")),
     };

@@ -34,6 +34,19 @@ pub enum PhoneChange {
         full_name: String,
         first_name: Option<String>,
     },
+    /// A label created, renamed, recoloured or deleted (WhatsApp Business).
+    Label {
+        id: String,
+        name: String,
+        color: i32,
+        deleted: bool,
+    },
+    /// A label put on (or taken off) a chat.
+    LabelChat {
+        id: String,
+        jid: String,
+        labeled: bool,
+    },
 }
 
 impl PhoneChange {
@@ -88,6 +101,41 @@ impl PhoneChange {
                 },
                 2,
             ),
+            Self::Label {
+                id,
+                name,
+                color,
+                deleted,
+            } => (
+                "regular",
+                index(&["label_edit", id]),
+                wa::SyncActionValue {
+                    timestamp: Some(now),
+                    label_edit_action: wa::sync_action_value::LabelEditAction {
+                        name: (!deleted).then(|| name.clone()),
+                        color: (!deleted).then_some(*color),
+                        deleted: Some(*deleted),
+                        ..Default::default()
+                    }
+                    .into(),
+                    ..Default::default()
+                },
+                3,
+            ),
+            Self::LabelChat { id, jid, labeled } => (
+                "regular",
+                index(&["label_jid", id, jid]),
+                wa::SyncActionValue {
+                    timestamp: Some(now),
+                    label_association_action: wa::sync_action_value::LabelAssociationAction {
+                        labeled: Some(*labeled),
+                        ..Default::default()
+                    }
+                    .into(),
+                    ..Default::default()
+                },
+                3,
+            ),
         }
     }
 }
@@ -115,14 +163,17 @@ impl Runtime for Tokio {
     }
 }
 
-/// Makes `change` on the phone of `phone`; answers (collection, new version).
-pub async fn change(
+/// The collection of `phone` as every device sees it: the stored patches run through a
+/// processor (MACs checked), with the mutations they hold, oldest first.
+async fn collection_state(
     sim: &Arc<Sim>,
     phone: &str,
-    change: &PhoneChange,
-    notify: bool,
-) -> anyhow::Result<(String, u64)> {
-    let (collection, index, value, action_version) = change.encode();
+    collection: &str,
+) -> anyhow::Result<(
+    AppStateProcessor,
+    Vec<u8>,
+    Vec<wacore::appstate::decode::Mutation>,
+)> {
     let name = WAPatchName::from_str(collection).map_err(|_| anyhow::anyhow!("collection"))?;
     let ((key_id, key_data), stored) = {
         let inner = sim.lock();
@@ -135,7 +186,6 @@ pub async fn change(
             a.app_patches.get(collection).cloned().unwrap_or_default(),
         )
     };
-    // The collection as every device sees it: the stored patches, MACs checked.
     let backend = Arc::new(InMemoryBackend::new());
     backend
         .set_sync_key(
@@ -148,12 +198,13 @@ pub async fn change(
         )
         .await?;
     let processor = AppStateProcessor::new(backend, Arc::new(Tokio));
+    let mut mutations = Vec::new();
     if !stored.is_empty() {
         let patches = stored
             .iter()
             .map(|p| waproto::codec::syncd_patch_decode(p))
             .collect::<Result<Vec<_>, _>>()?;
-        processor
+        let (m, _, _) = processor
             .process_patch_list(
                 PatchList {
                     name,
@@ -166,7 +217,79 @@ pub async fn change(
                 true,
             )
             .await?;
+        mutations = m;
     }
+    Ok((processor, key_id, mutations))
+}
+
+/// The labels of `phone`'s account as its devices pushed them (decoded from the `regular`
+/// collection): each label, and the chats and messages it is on.
+pub async fn labels(sim: &Arc<Sim>, phone: &str) -> anyhow::Result<serde_json::Value> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let (_, _, mutations) = collection_state(sim, phone, "regular").await?;
+    let mut labels: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    let mut chats: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut messages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for m in mutations {
+        let set = m.operation == wa::syncd_mutation::SyncdOperation::SET;
+        let Some(v) = m.action_value.as_ref() else {
+            continue;
+        };
+        let part = |i: usize| m.index.get(i).cloned().unwrap_or_default();
+        match m.index.first().map(String::as_str) {
+            Some("label_edit") => {
+                if let Some(a) = v.label_edit_action.as_option() {
+                    let deleted = a.deleted.unwrap_or(false) || !set;
+                    let old = labels.get(&part(1)).cloned().unwrap_or_default();
+                    labels.insert(
+                        part(1),
+                        serde_json::json!({
+                            "name": a.name.clone().or_else(|| old["name"].as_str().map(str::to_string)),
+                            "color": a.color.or_else(|| old["color"].as_i64().map(|c| c as i32)),
+                            "deleted": deleted,
+                        }),
+                    );
+                    if deleted {
+                        chats.remove(&part(1));
+                        messages.remove(&part(1));
+                    }
+                }
+            }
+            Some(kind @ ("label_jid" | "label_message")) => {
+                let on = set
+                    && v.label_association_action
+                        .as_option()
+                        .and_then(|a| a.labeled)
+                        .unwrap_or(false);
+                let (map, what) = if kind == "label_jid" {
+                    (&mut chats, part(2))
+                } else {
+                    (&mut messages, format!("{}/{}", part(2), part(3)))
+                };
+                let entry = map.entry(part(1)).or_default();
+                if on {
+                    entry.insert(what);
+                } else {
+                    entry.remove(&what);
+                }
+            }
+            _ => {}
+        }
+    }
+    chats.retain(|_, v| !v.is_empty());
+    messages.retain(|_, v| !v.is_empty());
+    Ok(serde_json::json!({"labels": labels, "chats": chats, "messages": messages}))
+}
+
+/// Makes `change` on the phone of `phone`; answers (collection, new version).
+pub async fn change(
+    sim: &Arc<Sim>,
+    phone: &str,
+    change: &PhoneChange,
+    notify: bool,
+) -> anyhow::Result<(String, u64)> {
+    let (collection, index, value, action_version) = change.encode();
+    let (processor, key_id, _) = collection_state(sim, phone, collection).await?;
     let keys = processor.get_app_state_key(&key_id).await?;
     let iv: [u8; 16] = rand::random();
     let (mutation, _) = encode_record(
