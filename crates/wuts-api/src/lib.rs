@@ -74,6 +74,7 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         .merge(sections::status::router())
         .merge(sections::payments::router())
         .merge(sections::calls::router())
+        .merge(sections::labels::router())
         .merge(sections::stream::router())
         .merge(sections::webhooks::router())
         .merge(sections::ops::router());

@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         (name = "contacts", description = "Block list, who is on WhatsApp"),
         (name = "groups", description = "Groups and communities: create, list, read, settings, participants, invites, leave"),
         (name = "newsletters", description = "Channels: create, follow, read, post, views"),
+        (name = "labels", description = "WhatsApp Business labels on chats and messages"),
         (name = "calls", description = "Rejecting incoming calls, the reject-every-call policy"),
         (name = "payments", description = "Payment requests, cancels, declines and payment notices"),
         (name = "status", description = "Status (stories): audience rules, text and media posts"),

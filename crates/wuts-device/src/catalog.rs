@@ -526,6 +526,7 @@ pub(crate) async fn on_event(at: &crate::connection::At<'_>, event: &Wa) {
         (Some(Change::Contact(jid, c)), _) => {
             store.apply_contact_change(id, &jid, &c, &new, now).await
         }
+        (Some(Change::Label(c)), _) => store.apply_label_change(id, &c, Some(&new), now).await,
         (None, Wa::HistorySync(h)) => {
             let rows = h
                 .get()

@@ -8,12 +8,25 @@ use wuts_store::chats::{ChatChange, ContactChange};
 pub(crate) enum Change {
     Chat(String, ChatChange),
     Contact(String, ContactChange),
+    Label(wuts_store::labels::LabelChange),
 }
 
 /// The change an event makes, if any.
 pub(crate) fn change_of(event: &Event) -> Option<Change> {
     let some = |s: &Option<String>| s.clone().filter(|v| !v.is_empty());
+    use wuts_store::labels::LabelChange;
     Some(match event {
+        Event::LabelEditUpdate(u) => Change::Label(LabelChange::Edit {
+            label_id: u.label_id.clone(),
+            name: some(&u.action.name),
+            color: u.action.color.map(i64::from),
+            deleted: u.action.deleted.unwrap_or(false),
+        }),
+        Event::LabelAssociationUpdate(u) => Change::Label(LabelChange::Chat {
+            label_id: u.label_id.clone(),
+            chat_jid: bare(&u.chat_jid),
+            labeled: u.action.labeled.unwrap_or(false),
+        }),
         Event::PinUpdate(u) => Change::Chat(
             bare(&u.jid),
             ChatChange::Pinned(u.action.pinned.unwrap_or(false)),

@@ -12,6 +12,7 @@ pub mod convert;
 mod events;
 mod groups;
 mod history;
+mod labels;
 mod live;
 pub mod media;
 pub mod media_http;

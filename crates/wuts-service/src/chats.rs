@@ -133,10 +133,39 @@ impl Services {
     }
 
     /// The chats the device knows, with their settings (needs a live session, as in WUTS).
-    pub async fn list_chats(&self, at: &Target) -> DomainResult<Vec<wuts_store::chats::ChatRow>> {
+    /// The chats with their labels (a labelled chat the device has no row for is listed too).
+    pub async fn list_chats(
+        &self,
+        at: &Target,
+    ) -> DomainResult<Vec<(wuts_store::chats::ChatRow, Vec<String>)>> {
         let device = self.device(at).await?;
         self.connected_device(&device).await?;
-        Ok(self.store.list_chats(&device.id).await?)
+        let rows = self.store.list_chats(&device.id).await?;
+        let mut labels: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (chat, label) in self.store.chat_labels(&device.id).await? {
+            labels.entry(chat).or_default().push(label);
+        }
+        let mut out: Vec<(wuts_store::chats::ChatRow, Vec<String>)> = rows
+            .into_iter()
+            .map(|r| {
+                let l = labels.remove(&r.jid).unwrap_or_default();
+                (r, l)
+            })
+            .collect();
+        for (jid, l) in labels {
+            out.push((
+                wuts_store::chats::ChatRow {
+                    jid,
+                    pinned: false,
+                    archived: false,
+                    muted_until: 0,
+                    name: None,
+                    participant_count: None,
+                },
+                l,
+            ));
+        }
+        Ok(out)
     }
 }
 

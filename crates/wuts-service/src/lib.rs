@@ -12,6 +12,7 @@ pub use devices::Target;
 mod fields;
 pub mod instances;
 pub mod interactive;
+pub mod labels;
 pub mod media;
 mod media_inspect;
 pub mod media_source;

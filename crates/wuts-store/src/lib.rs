@@ -9,6 +9,7 @@ pub mod chats;
 mod devices;
 mod error;
 pub mod events;
+pub mod labels;
 pub mod media;
 pub mod messages;
 pub mod outbox;

@@ -331,6 +331,8 @@ pub struct ChatDto {
     muted_until: Option<String>,
     /// Groups only: how many participants, when the device has seen the group (null else).
     participant_count: Option<u32>,
+    /// The label ids on the chat (WhatsApp Business).
+    labels: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -350,7 +352,7 @@ async fn list_chats(
     let rows = s.services.list_chats(&at).await?;
     let chats: Vec<ChatDto> = rows
         .into_iter()
-        .map(|c| ChatDto {
+        .map(|(c, labels)| ChatDto {
             r#type: if c.jid.ends_with("@g.us") {
                 "group"
             } else {
@@ -365,6 +367,7 @@ async fn list_chats(
             participant_count: c
                 .participant_count
                 .and_then(|n| u32::try_from(n.max(0)).ok()),
+            labels,
         })
         .collect();
     Ok(axum::Json(ChatsResponse {

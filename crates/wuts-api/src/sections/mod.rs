@@ -6,6 +6,7 @@ pub mod chats;
 pub mod contacts;
 pub mod groups;
 pub mod instances;
+pub mod labels;
 pub mod media;
 pub mod messages;
 pub mod newsletters;

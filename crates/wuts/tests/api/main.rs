@@ -16,6 +16,7 @@ mod groups;
 mod history_retry;
 mod http_server;
 mod instances;
+mod labels;
 mod media;
 mod messages;
 mod newsletters;

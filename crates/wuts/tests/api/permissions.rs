@@ -486,6 +486,45 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             format!("/calls/settings?device_id={}", fresh_device().await),
             Some(json!({"reject_calls": false})),
         ),
+        "GET /labels" => (
+            Method::GET,
+            format!("/labels?device_id={}", fresh_device().await),
+            None,
+        ),
+        "PUT /labels/{labelId}" => (
+            Method::PUT,
+            format!("/labels/1?device_id={}", fresh_device().await),
+            Some(json!({"name": "VIP"})),
+        ),
+        "POST /chats/{jid}/labels" => (
+            Method::POST,
+            format!(
+                "/chats/15550001111/labels?device_id={}",
+                fresh_device().await
+            ),
+            Some(json!({"label_id": "1"})),
+        ),
+        "DELETE /chats/{jid}/labels/{labelId}" => (
+            Method::DELETE,
+            format!(
+                "/chats/15550001111/labels/1?device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
+        "POST /messages/{id}/labels" => (
+            Method::POST,
+            format!("/messages/3EB0A/labels?device_id={}", fresh_device().await),
+            Some(json!({"label_id": "1", "chat_jid": "15550001111"})),
+        ),
+        "DELETE /messages/{id}/labels/{labelId}" => (
+            Method::DELETE,
+            format!(
+                "/messages/3EB0A/labels/1?chat_jid=15550001111&device_id={}",
+                fresh_device().await
+            ),
+            None,
+        ),
         "GET /status/privacy" => (
             Method::GET,
             format!("/status/privacy?device_id={}", fresh_device().await),
@@ -772,6 +811,11 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "POST /payment/cancel"
         | "POST /payment/decline"
         | "POST /payment/send"
+        | "PUT /labels/{labelId}"
+        | "POST /chats/{jid}/labels"
+        | "DELETE /chats/{jid}/labels/{labelId}"
+        | "POST /messages/{id}/labels"
+        | "DELETE /messages/{id}/labels/{labelId}"
         | "POST /calls/reject"
         | "GET /status/privacy"
         | "PUT /status/privacy"
@@ -802,7 +846,8 @@ fn expected(name: &str, who: Who) -> StatusCode {
         | "GET /webhook/dead-letters"
         | "GET /messages/queue"
         | "GET /calls/settings"
-        | "PUT /calls/settings" => match who {
+        | "PUT /calls/settings"
+        | "GET /labels" => match who {
             User => OK,
             Admin | Manager => FORBID,
             OtherTenantAdmin => NOTFOUND,
@@ -902,6 +947,12 @@ const ENDPOINTS: &[&str] = &[
     "POST /payment/cancel",
     "POST /payment/decline",
     "POST /payment/send",
+    "GET /labels",
+    "PUT /labels/{labelId}",
+    "POST /chats/{jid}/labels",
+    "DELETE /chats/{jid}/labels/{labelId}",
+    "POST /messages/{id}/labels",
+    "DELETE /messages/{id}/labels/{labelId}",
     "POST /calls/reject",
     "GET /calls/settings",
     "PUT /calls/settings",
