@@ -541,7 +541,7 @@ async fn unlink_device(State(sim): State<Arc<Sim>>, Json(r): Json<DeviceReq>) ->
 #[derive(Deserialize)]
 struct AppStateReq {
     phone: String,
-    /// `archive`, `pin`, `contact`, `label` or `label_chat`.
+    /// `archive`, `pin`, `contact`, `label`, `label_chat` or `label_message`.
     change: String,
     #[serde(default)]
     jid: String,
@@ -553,6 +553,8 @@ struct AppStateReq {
     label_id: Option<String>,
     name: Option<String>,
     color: Option<i32>,
+    /// `label_message`: the message.
+    message_id: Option<String>,
     /// Announce the new version to the devices (false: as when the notification is missed).
     #[serde(default = "yes")]
     notify: bool,
@@ -585,6 +587,12 @@ async fn phone_app_state(State(sim): State<Arc<Sim>>, Json(r): Json<AppStateReq>
         "label_chat" => PhoneChange::LabelChat {
             id: r.label_id.unwrap_or_default(),
             jid: r.jid,
+            labeled: r.value,
+        },
+        "label_message" => PhoneChange::LabelMessage {
+            id: r.label_id.unwrap_or_default(),
+            jid: r.jid,
+            message_id: r.message_id.unwrap_or_default(),
             labeled: r.value,
         },
         other => return error(StatusCode::BAD_REQUEST, format!("unknown change {other}")),

@@ -47,6 +47,13 @@ pub enum PhoneChange {
         jid: String,
         labeled: bool,
     },
+    /// A label put on (or taken off) a message of a chat.
+    LabelMessage {
+        id: String,
+        jid: String,
+        message_id: String,
+        labeled: bool,
+    },
 }
 
 impl PhoneChange {
@@ -125,18 +132,34 @@ impl PhoneChange {
             Self::LabelChat { id, jid, labeled } => (
                 "regular",
                 index(&["label_jid", id, jid]),
-                wa::SyncActionValue {
-                    timestamp: Some(now),
-                    label_association_action: wa::sync_action_value::LabelAssociationAction {
-                        labeled: Some(*labeled),
-                        ..Default::default()
-                    }
-                    .into(),
-                    ..Default::default()
-                },
+                association(now, *labeled),
+                3,
+            ),
+            Self::LabelMessage {
+                id,
+                jid,
+                message_id,
+                labeled,
+            } => (
+                "regular",
+                index(&["label_message", id, jid, message_id, "0", "0"]),
+                association(now, *labeled),
                 3,
             ),
         }
+    }
+}
+
+/// A label association's value.
+fn association(now: i64, labeled: bool) -> wa::SyncActionValue {
+    wa::SyncActionValue {
+        timestamp: Some(now),
+        label_association_action: wa::sync_action_value::LabelAssociationAction {
+            labeled: Some(labeled),
+            ..Default::default()
+        }
+        .into(),
+        ..Default::default()
     }
 }
 

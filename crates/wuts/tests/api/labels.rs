@@ -174,6 +174,22 @@ async fn labels_reach_the_account_and_its_other_device(b: Backend) {
     })
     .await;
 
+    // The phone labels a message: the account's app state holds it.
+    let res = reqwest::Client::new()
+        .post(format!("{}/admin/app-state", sim.http_url()))
+        .json(
+            &json!({"phone": P, "change": "label_message", "label_id": "7", "jid": CHAT,
+            "message_id": "3EB0BBBB"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    sim_until(&sim, "the phone's message label", |v| {
+        v["messages"]["7"] == json!([format!("{CHAT}/3EB0BBBB")])
+    })
+    .await;
+
     // Bad input.
     for (method, path, body, status, field) in [
         (
