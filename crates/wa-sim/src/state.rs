@@ -51,6 +51,24 @@ pub struct LinkedDevice {
     pub keys_shared: bool,
 }
 
+#[cfg(test)]
+impl LinkedDevice {
+    /// A linked device with no keys (for routing tests).
+    pub(crate) fn for_tests(id: u16) -> Self {
+        Self {
+            id,
+            noise_key: [id as u8; 32],
+            identity_key: Vec::new(),
+            registration_id: u32::from(id),
+            signed_prekey: None,
+            prekeys: Vec::new(),
+            platform: "test".into(),
+            linked_at: 0,
+            keys_shared: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SignedPreKey {
     pub id: u32,

@@ -363,8 +363,19 @@ pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Resul
     let Role::Device { phone, device } = &session.role else {
         anyhow::bail!("receipt from a connection that is not logged in");
     };
-    let (Some(to), Some(id)) = (attr(receipt, "to"), attr(receipt, "id")) else {
-        anyhow::bail!("receipt without to or id");
+    // One malformed receipt never closes the connection: without an id it names nothing.
+    let Some(id) = attr(receipt, "id") else {
+        tracing::debug!(conn = session.conn.id, "receipt without id ignored");
+        return Ok(());
+    };
+    // A receipt with no `to` (a companion answering its own phone's mirror copy, `recipient`
+    // = the chat) is for the sender's own account.
+    let to = match attr(receipt, "to") {
+        Some(to) => to,
+        None => match sim.lock().accounts.get(phone) {
+            Some(a) => a.jid(),
+            None => return Ok(()),
+        },
     };
     // Expired media asked for again: the sending phone answers with a new upload.
     if attr(receipt, "type").as_deref() == Some("server-error") {
@@ -434,6 +445,9 @@ pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Resul
         if let Some(kind) = attr(receipt, "type") {
             b = b.attr("type", kind);
         }
+        if let Some(r) = attr(receipt, "recipient") {
+            b = b.attr("recipient", r);
+        }
         let mut node = b.build();
         // <list> (several ids), <retry> + <registration> + <keys> (retry receipts) travel as is.
         if let Some(children) = receipt.children() {
@@ -450,4 +464,68 @@ pub fn on_receipt(sim: &Sim, session: &Session, receipt: &Node) -> anyhow::Resul
     }
     session.conn.send(a);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Outbound;
+    use tokio::sync::mpsc;
+
+    fn device_session(
+        sim: &Sim,
+        phone: &str,
+        device: u16,
+    ) -> (Session, mpsc::UnboundedReceiver<Outbound>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let conn = sim.register_conn(tx);
+        sim.lock().go_online(phone, device, conn.clone());
+        let mut s = Session::new(conn);
+        s.role = Role::Device {
+            phone: phone.to_string(),
+            device,
+        };
+        (s, rx)
+    }
+
+    fn link(sim: &Sim, phone: &str, device: u16) {
+        let mut inner = sim.lock();
+        let a = inner.account_mut(phone);
+        a.devices
+            .insert(device, crate::state::LinkedDevice::for_tests(device));
+    }
+
+    /// A receipt without `to` neither closes the connection nor is lost: it reaches the
+    /// sender's own other devices, with its `recipient`.
+    #[tokio::test]
+    async fn a_receipt_without_to_goes_to_the_own_account() {
+        let sim = Sim::new();
+        let phone = "15550002222";
+        sim.create_account(phone);
+        link(&sim, phone, 1);
+        link(&sim, phone, 2);
+        let (s1, _rx1) = device_session(&sim, phone, 1);
+        let (_s2, mut rx2) = device_session(&sim, phone, 2);
+        let receipt = NodeBuilder::new("receipt")
+            .attr("type", "sender")
+            .attr("recipient", "15550003333@s.whatsapp.net")
+            .attr("id", "3EB0R1")
+            .build();
+        on_receipt(&sim, &s1, &receipt).expect("the connection stays");
+        let got = loop {
+            match rx2.try_recv().expect("device 2 got the receipt") {
+                Outbound::Node(n) if n.tag == "receipt" => break n,
+                _ => continue,
+            }
+        };
+        assert_eq!(attr(&got, "id").as_deref(), Some("3EB0R1"));
+        assert_eq!(attr(&got, "type").as_deref(), Some("sender"));
+        assert_eq!(
+            attr(&got, "recipient").as_deref(),
+            Some("15550003333@s.whatsapp.net")
+        );
+        // No id: ignored, not an error.
+        let bare = NodeBuilder::new("receipt").attr("type", "read").build();
+        assert!(on_receipt(&sim, &s1, &bare).is_ok());
+    }
 }

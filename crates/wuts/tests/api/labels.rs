@@ -154,6 +154,11 @@ async fn labels_reach_the_account_and_its_other_device(b: Backend) {
     assert_eq!(st, StatusCode::OK, "{r}");
     assert_eq!(r["deleted"], json!(true));
     chat_labels(&app, &a, json!([])).await;
+    rx.until("the other device hears of the deletion", |r| {
+        r.iter()
+            .any(|x| x.1["event"] == json!("label.edit") && x.1["data"]["deleted"] == json!(true))
+    })
+    .await;
     chat_labels(&app, &other, json!([])).await;
     sim_until(&sim, "the label deleted", |v| {
         v["labels"]["1"]["deleted"] == json!(true) && v["chats"].get("1").is_none()
