@@ -276,10 +276,49 @@ fn on_group_message(
         }
     }
     let t = now_secs().to_string();
-    for member in &group.participants {
+    let kind = attr(msg, "type").unwrap_or_else(|| "text".into());
+    let stanza = |body: Vec<Node>| {
+        NodeBuilder::new("message")
+            .attr("from", to.to_string())
+            .attr("participant", participant.clone())
+            .attr("participant_lid", participant_lid.clone())
+            .attr("addressing_mode", "pn")
+            .attr("id", id.to_string())
+            .attr("t", t.clone())
+            .attr("type", kind.clone())
+            .attr("notify", push_name.clone())
+            .children(body)
+            .build()
+    };
+    fan_out(
+        &mut inner,
+        (phone, device),
+        &group.participants,
+        own,
+        &shared,
+        stanza,
+    );
+    drop(inner);
+    session.conn.send(ack("message", id, to));
+    Ok(())
+}
+
+/// Sender-key fan-out: every device (the phone too) of every member but the sending device gets
+/// the shared ciphertext, with the key distribution the sender made for that device when there
+/// is one (`own`, by phone and device); members who blocked the sender get nothing. `stanza`
+/// wraps each device's body.
+pub(crate) fn fan_out(
+    inner: &mut Inner,
+    (phone, device): (&str, u16),
+    members: &[String],
+    mut own: std::collections::HashMap<(String, u16), Vec<Node>>,
+    shared: &[Node],
+    stanza: impl Fn(Vec<Node>) -> Node,
+) {
+    for member in members {
         let blocked = match (inner.accounts.get(member), inner.accounts.get(phone)) {
             (Some(m), Some(me)) => member != phone && super::blocklist::blocks(m, me),
-            _ => false,
+            _ => true,
         };
         if blocked {
             continue;
@@ -302,23 +341,9 @@ fn on_group_message(
             if !body.iter().any(|c| c.tag == "enc") {
                 continue;
             }
-            let node = NodeBuilder::new("message")
-                .attr("from", to.to_string())
-                .attr("participant", participant.clone())
-                .attr("participant_lid", participant_lid.clone())
-                .attr("addressing_mode", "pn")
-                .attr("id", id.to_string())
-                .attr("t", t.clone())
-                .attr("type", attr(msg, "type").unwrap_or_else(|| "text".into()))
-                .attr("notify", push_name.clone())
-                .children(body)
-                .build();
-            deliver(&mut inner, member, d, node);
+            deliver(inner, member, d, stanza(body));
         }
     }
-    drop(inner);
-    session.conn.send(ack("message", id, to));
-    Ok(())
 }
 
 /// A receipt for a group message (`to` the group, `participant` its sender): to the sender's

@@ -148,46 +148,21 @@ pub fn on_message(
     audience.insert(phone.to_string());
     let t = now_secs().to_string();
     let kind = attr(msg, "type").unwrap_or_else(|| "text".into());
-    for member in &audience {
-        let blocked = match (inner.accounts.get(member), inner.accounts.get(phone)) {
-            (Some(m), Some(me)) => member != phone && super::blocklist::blocks(m, me),
-            _ => true,
-        };
-        if blocked {
-            continue;
-        }
-        let devices: Vec<u16> = inner
-            .accounts
-            .get(member)
-            .map(|a| {
-                std::iter::once(0)
-                    .chain(a.devices.keys().copied())
-                    .collect()
-            })
-            .unwrap_or_default();
-        for d in devices {
-            if member == phone && d == device {
-                continue;
-            }
-            let mut body = own.remove(&(member.clone(), d)).unwrap_or_default();
-            body.extend(shared.iter().cloned());
-            if !body.iter().any(|c| c.tag == "enc") {
-                continue;
-            }
-            let node = NodeBuilder::new("message")
-                .attr("from", BROADCAST)
-                .attr("participant", participant.clone())
-                .attr("participant_pn", participant_pn.clone())
-                .attr("addressing_mode", "lid")
-                .attr("id", id.to_string())
-                .attr("t", t.clone())
-                .attr("type", kind.clone())
-                .attr("notify", push_name.clone())
-                .children(body)
-                .build();
-            super::messages::deliver(&mut inner, member, d, node);
-        }
-    }
+    let stanza = |body: Vec<Node>| {
+        NodeBuilder::new("message")
+            .attr("from", BROADCAST)
+            .attr("participant", participant.clone())
+            .attr("participant_pn", participant_pn.clone())
+            .attr("addressing_mode", "lid")
+            .attr("id", id.to_string())
+            .attr("t", t.clone())
+            .attr("type", kind.clone())
+            .attr("notify", push_name.clone())
+            .children(body)
+            .build()
+    };
+    let members: Vec<String> = audience.iter().cloned().collect();
+    super::messages::fan_out(&mut inner, (phone, device), &members, own, &shared, stanza);
     // What each account was shown, for the admin API.
     let seen: Vec<String> = audience.into_iter().filter(|a| a != phone).collect();
     if let Some(a) = inner.accounts.get_mut(phone) {

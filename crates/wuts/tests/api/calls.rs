@@ -3,23 +3,12 @@
 //! `call.terminate`, and with `reject_calls` on a call is rejected with no API call and the
 //! caller's phone gets the message.
 
-use crate::helpers::wa::{gateway, hook, phone_received, two_accounts};
+use crate::helpers::wa::{gateway, hook, phone_received, sim_post, two_accounts};
 use crate::helpers::Backend;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use wa_sim::SimServer;
-
-async fn sim_post(sim: &SimServer, path: &str, body: Value) -> Value {
-    let r = reqwest::Client::new()
-        .post(format!("{}{path}", sim.http_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-    r.json().await.unwrap()
-}
 
 /// Waits until wa-sim shows the call `id` in `state`; answers it.
 async fn call_in(sim: &SimServer, id: &str, state: &str) -> Value {

@@ -3,23 +3,12 @@
 //! the rules give, a phone's status reaching the gateway's webhook, and the nested error shape
 //! of these endpoints.
 
-use crate::helpers::wa::{gateway, hook, phone_received, two_accounts};
+use crate::helpers::wa::{gateway, hook, phone_received, sim_post, two_accounts};
 use crate::helpers::{png, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use wa_sim::SimServer;
-
-async fn sim_post(sim: &SimServer, path: &str, body: Value) -> Value {
-    let r = reqwest::Client::new()
-        .post(format!("{}{path}", sim.http_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{path}: {}", r.status());
-    r.json().await.unwrap()
-}
 
 async fn dump(sim: &SimServer, phone: &str) -> Value {
     let url = format!("{}/admin/accounts/{phone}", sim.http_url());

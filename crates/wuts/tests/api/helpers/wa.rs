@@ -194,3 +194,15 @@ pub async fn lid_of(sim: &SimServer, phone: &str) -> String {
     let dump: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
     dump["lid"].as_str().unwrap().to_string()
 }
+
+/// A POST to wa-sim's admin API that must succeed; its JSON answer.
+pub async fn sim_post(sim: &SimServer, path: &str, body: Value) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", sim.http_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    r.json().await.unwrap()
+}
