@@ -13,6 +13,7 @@ pub mod labels;
 pub mod media;
 pub mod messages;
 pub mod outbox;
+pub mod proxies;
 mod settings;
 mod tenants;
 pub mod users;
@@ -52,6 +53,8 @@ pub struct Store {
     backend: Backend,
     /// Counts recorded events: the webhook dispatcher and live streams wait on its changes.
     events_tick: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    /// Seals stored secrets (proxy passwords); set from the configuration or read lazily.
+    secrets: proxies::SecretsKey,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -87,6 +90,7 @@ impl Store {
             pool,
             backend,
             events_tick: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
+            secrets: Default::default(),
         })
     }
 
