@@ -44,6 +44,7 @@ pub fn router() -> Router<Arc<Sim>> {
         .route("/admin/send-image", post(phone_send_image))
         .route("/admin/media/expire", post(expire_media))
         .route("/admin/drop", post(drop_connection))
+        .route("/admin/peers", get(peers))
         .route("/admin/unlink", post(unlink_device))
 }
 
@@ -790,4 +791,10 @@ async fn phone_group_settings(
         }
     }
     group(State(sim), Path(id)).await
+}
+
+/// `GET /admin/peers`: where each socket and media request came from (a bounded log, oldest
+/// first), e.g. to see that a client went through a proxy.
+async fn peers(State(sim): State<Arc<Sim>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "peers": sim.peers() }))
 }

@@ -52,11 +52,14 @@ impl SimServer {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = router(sim.clone());
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
         });
         Ok(Self {
             addr,
@@ -64,6 +67,11 @@ impl SimServer {
             stop: Some(tx),
             task: Some(task),
         })
+    }
+
+    /// Where the socket and media requests came from, oldest first.
+    pub fn peers(&self) -> Vec<state::PeerSeen> {
+        self.sim.peers()
     }
 
     /// The WebSocket URL clients connect to.
@@ -93,5 +101,35 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/ws/chat", get(conn::upgrade))
         .merge(admin::router())
         .merge(media::router())
+        .layer(axum::middleware::from_fn_with_state(sim.clone(), note_peer))
         .with_state(sim)
+}
+
+/// Keeps the peer log: where each socket and media request came from (served with
+/// `ConnectInfo`; requests without it are not logged).
+async fn note_peer(
+    axum::extract::State(sim): axum::extract::State<Arc<Sim>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path();
+    let kind = if path == "/ws/chat" {
+        Some("socket")
+    } else if ["/mms/", "/newsletter/", "/v/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
+        Some("media")
+    } else {
+        None
+    };
+    if let (Some(kind), Some(axum::extract::ConnectInfo(peer))) = (
+        kind,
+        request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<SocketAddr>>(),
+    ) {
+        sim.record_peer(kind, *peer, path);
+    }
+    next.run(request).await
 }

@@ -473,7 +473,24 @@ pub struct Sim {
     media_auth: Mutex<std::collections::HashSet<String>>,
     next_conn: AtomicU64,
     conns: Mutex<HashMap<u64, ConnHandle>>,
+    /// Where the socket and media requests came from, newest last (a bounded log).
+    peers: Mutex<std::collections::VecDeque<PeerSeen>>,
 }
+
+/// One client request as the server saw it arrive: what it was and from which address.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerSeen {
+    /// `socket` (a WebSocket upgrade) or `media` (an upload or a download).
+    pub kind: &'static str,
+    /// The remote `ip:port`.
+    pub peer: String,
+    pub path: String,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
+/// Requests kept in the peer log.
+const PEERS_KEPT: usize = 10_000;
 
 /// The account dump of `GET /admin/accounts/{phone}`.
 #[derive(Serialize)]
@@ -528,7 +545,35 @@ impl Sim {
             media_auth: Mutex::new(Default::default()),
             next_conn: AtomicU64::new(1),
             conns: Mutex::new(HashMap::new()),
+            peers: Mutex::new(Default::default()),
         }
+    }
+
+    /// Notes a socket or media request from `peer`.
+    pub fn record_peer(&self, kind: &'static str, peer: std::net::SocketAddr, path: &str) {
+        let mut log = self.peers.lock().unwrap_or_else(|p| p.into_inner());
+        if log.len() >= PEERS_KEPT {
+            log.pop_front();
+        }
+        log.push_back(PeerSeen {
+            kind,
+            peer: peer.to_string(),
+            path: path.split('?').next().unwrap_or_default().to_string(),
+            at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0),
+        });
+    }
+
+    /// The peer log, oldest first.
+    pub fn peers(&self) -> Vec<PeerSeen> {
+        self.peers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

@@ -17,6 +17,7 @@ mod live;
 pub mod media;
 pub mod media_http;
 mod newsletters;
+mod proxy;
 mod status;
 
 pub use contacts::{Blocklist, ChatSetting, ChatState, Picture, UserInfo};
@@ -283,6 +284,49 @@ impl DeviceManager {
                 }
             });
         }
+    }
+
+    /// Makes a running device connect again now, so that it uses its current proxy: a connected
+    /// one drops its socket and reconnects; one that is still trying (or showing a QR) is
+    /// restarted. Answers what it did: `connected` when it is connected again within
+    /// `wait`, `connecting` when it is on its way, `offline` when it is not running (it uses the
+    /// proxy when it next connects).
+    pub async fn reconnect(&self, device_id: &str, wait: Duration) -> &'static str {
+        let Some(d) = self.get(device_id).await else {
+            return "offline";
+        };
+        if !d.is_running() {
+            return "offline";
+        }
+        let since = d.dials();
+        let before = d.clone();
+        if !d.reconnect_now().await {
+            let device = d.device.clone();
+            self.stop(device_id).await;
+            if let Err(e) = self.ensure_started(&device).await {
+                warn!(device_id, "restart for a proxy change failed: {e}");
+                return "offline";
+            }
+        }
+        let Some(d) = self.get(device_id).await else {
+            return "offline";
+        };
+        // A restarted client counts its dials from zero.
+        let since = if Arc::ptr_eq(&d, &before) { since } else { 0 };
+        if d.wait_connected_or_failed(since, wait).await {
+            "connected"
+        } else {
+            "connecting"
+        }
+    }
+
+    /// The ids of the running devices among `ids`.
+    pub async fn running_among(&self, ids: &[String]) -> Vec<String> {
+        let live = self.live.lock().await;
+        ids.iter()
+            .filter(|id| live.get(*id).is_some_and(|d| d.is_running()))
+            .cloned()
+            .collect()
     }
 
     /// Stops every device (shutdown).

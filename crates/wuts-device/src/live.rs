@@ -8,7 +8,6 @@ use tokio::sync::{watch, Mutex};
 use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::prelude::{Client, Event};
 use whatsapp_rust::TokioRuntime;
-use whatsapp_rust_tokio_transport::TokioWebSocketTransportFactory;
 use wuts_core::{time, Device};
 use wuts_store::whatsapp::WaStore;
 use wuts_store::Store;
@@ -26,6 +25,14 @@ pub struct LiveState {
     pub pair_code: Option<(String, String, i64)>,
     /// WhatsApp ended the session (logged out or removed): credentials are gone.
     pub logged_out: bool,
+    /// The proxy of the current (or last) connection attempt, password masked.
+    pub proxy: Option<String>,
+    /// Where that proxy came from: `device`, `tenant` or `none` (empty before the first dial).
+    pub proxy_source: &'static str,
+    /// Why the last connection attempt failed, until one succeeds.
+    pub last_error: Option<String>,
+    /// Connection attempts so far (a change tells that a dial ended).
+    pub dials: u64,
 }
 
 pub struct LiveDevice {
@@ -58,10 +65,13 @@ impl LiveDevice {
             ..Default::default()
         });
         let state = Arc::new(state);
-        let mut transport = TokioWebSocketTransportFactory::new();
-        if let Some(url) = &config.whatsapp_url {
-            transport = transport.with_url(url.clone());
-        }
+        let transport = crate::proxy::DeviceTransport::new(
+            config.whatsapp_url.as_deref(),
+            store.clone(),
+            device.clone(),
+            state.clone(),
+        );
+        let media_http = media_http.for_device(transport.current.clone());
         let state_store = WaStore::new(store.clone(), device.id.clone());
         let group_rights = GroupRights::default();
         let calls = crate::calls::CallBook::default();
@@ -192,6 +202,34 @@ impl LiveDevice {
 
     pub async fn wait_connected(&self, timeout: Duration) -> bool {
         self.wait(timeout, |s| s.connected).await
+    }
+
+    /// Connection attempts so far.
+    pub(crate) fn dials(&self) -> u64 {
+        self.state.borrow().dials
+    }
+
+    /// Waits until the device is connected (true), or a dial after the `since`-th failed
+    /// (false), or `timeout`.
+    pub(crate) async fn wait_connected_or_failed(&self, since: u64, timeout: Duration) -> bool {
+        self.wait(timeout, |s| {
+            s.connected || (s.dials > since && s.last_error.is_some())
+        })
+        .await;
+        self.state.borrow().connected
+    }
+
+    /// Drops the connection and connects again at once (reading the proxy anew); answers false
+    /// when there was no connection to drop.
+    pub(crate) async fn reconnect_now(&self) -> bool {
+        if !self.state.borrow().connected {
+            return false;
+        }
+        // WhatsApp sees the socket end; the library reconnects without a Disconnected event,
+        // and its Connected event marks the new connection.
+        self.state.send_modify(|s| s.connected = false);
+        self.client.reconnect_immediately().await;
+        true
     }
 
     /// Stops the client (credentials stay in the database).
