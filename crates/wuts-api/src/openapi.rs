@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "labels", description = "WhatsApp Business labels on chats and messages"),
         (name = "calls", description = "Rejecting incoming calls, the reject-every-call policy"),
         (name = "payments", description = "Payment requests, cancels, declines and payment notices"),
+        (name = "proxy", description = "Outbound proxies: the tenant's and per-device overrides (SOCKS5, HTTP CONNECT)"),
         (name = "status", description = "Status (stories): audience rules, text and media posts"),
         (name = "operations", description = "Health, readiness, metrics"),
     )

@@ -33,6 +33,12 @@ pub struct Status {
     pub logged_in: bool,
     pub jid: Option<String>,
     pub phone_number: Option<String>,
+    /// The proxy in use (or next to be used), password masked; `None` for direct.
+    pub proxy_url: Option<String>,
+    /// `device`, `tenant` or `none`.
+    pub proxy_source: &'static str,
+    /// Why the last connection attempt failed, until one succeeds.
+    pub last_error: Option<String>,
 }
 
 /// Digits only, 10 to 15 of them, after dropping spaces, dashes, parentheses and a leading +.
@@ -192,12 +198,24 @@ impl Services {
             .as_ref()
             .and_then(|s| s.phone_number.clone())
             .or(device.phone_number.clone());
+        // The proxy of the live connection, else the one the next connection would use.
+        let (proxy_url, proxy_source) = match live.as_ref().filter(|s| !s.proxy_source.is_empty()) {
+            Some(s) => (s.proxy.clone(), s.proxy_source),
+            None => {
+                let (p, source) = self.store.effective_proxy(&device.id).await?;
+                (p.map(|p| p.url.masked()), source.as_str())
+            }
+        };
+        let last_error = live.as_ref().and_then(|s| s.last_error.clone());
         Ok(Status {
             device,
             connected,
             logged_in,
             jid,
             phone_number,
+            proxy_url,
+            proxy_source,
+            last_error,
         })
     }
 

@@ -23,6 +23,7 @@ pub mod outbox;
 mod pacing;
 mod password;
 pub mod payments;
+pub mod proxy;
 pub mod receipts;
 pub mod status;
 pub mod stream;

@@ -60,6 +60,9 @@ pub struct Config {
     pub webhook_retry_base_ms: u64,
     /// Devices whose webhooks are delivered at once.
     pub webhook_concurrency: usize,
+    /// The key that seals stored secrets (proxy passwords): 32 bytes, base64 or hex. When
+    /// unset, a key is generated once and kept in the database.
+    pub secrets_key: Option<String>,
 }
 
 impl Default for Config {
@@ -90,6 +93,7 @@ impl Default for Config {
             restore_concurrency: 8,
             webhook_retry_base_ms: 1000,
             webhook_concurrency: 32,
+            secrets_key: None,
         }
     }
 }

@@ -13,6 +13,11 @@ use wuts_service::{MasterTokenInit, ServiceConfig, Services, Store};
 pub async fn services(cfg: &Config) -> anyhow::Result<Services> {
     let store = Store::connect(&cfg.database_url, cfg.db_max_connections).await?;
     store.migrate().await?;
+    if let Some(key) = cfg.secrets_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        let key = wuts_store::proxies::parse_secrets_key(key)
+            .map_err(|e| anyhow::anyhow!("secrets_key (WUTS_SECRETS_KEY) {e}"))?;
+        store.use_secrets_key(key);
+    }
     Ok(Services::new(
         store,
         ServiceConfig {

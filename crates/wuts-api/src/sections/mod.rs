@@ -13,6 +13,7 @@ pub mod newsletters;
 pub mod ops;
 pub mod pairing;
 pub mod payments;
+pub mod proxy;
 pub mod send;
 pub mod status;
 pub mod stream;

@@ -194,6 +194,13 @@ pub struct StatusData {
     phone_number: Option<String>,
     is_logged_in: bool,
     last_seen: Option<String>,
+    /// The proxy the device connects through (password masked); `null` for a direct
+    /// connection.
+    proxy_url: Option<String>,
+    /// Where that proxy comes from: `device`, `tenant` or `none`.
+    proxy_source: &'static str,
+    /// Why the last connection attempt failed (e.g. the proxy refused), until one succeeds.
+    last_error: Option<String>,
 }
 
 /// The device's live connection and login state.
@@ -220,6 +227,9 @@ async fn status(
         phone_number: st.phone_number,
         is_logged_in: st.logged_in,
         last_seen: st.device.last_seen.map(rfc3339),
+        proxy_url: st.proxy_url,
+        proxy_source: st.proxy_source,
+        last_error: st.last_error,
     }))
 }
 

@@ -24,6 +24,7 @@ mod operations;
 mod pacing;
 mod payments;
 mod permissions;
+mod proxy;
 mod status;
 mod users_admin;
 mod webhook_config;

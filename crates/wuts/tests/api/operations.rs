@@ -1,6 +1,7 @@
 //! Health, readiness, metrics, OpenAPI and docs, request ids; and the binary itself: the master
 //! token generated on first start, the admin commands, graceful shutdown.
 
+use crate::helpers::process::free_port;
 use crate::helpers::{Backend, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -110,14 +111,6 @@ fn wuts(dir: &std::path::Path, args: &[&str]) -> Command {
         .env_remove("WUTS_DATABASE_URL")
         .env_remove("WUTS_LISTEN");
     c
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Proc {

@@ -673,6 +673,49 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             "/user/webhook".into(),
             Some(json!({"webhook_url": "https://h.test/u"})),
         ),
+        "GET /proxy" => (Method::GET, "/proxy".into(), None),
+        "PUT /proxy" => (
+            Method::PUT,
+            "/proxy".into(),
+            Some(json!({"proxy_url": "socks5://u:p@127.0.0.1:9"})),
+        ),
+        "DELETE /proxy" => {
+            for t in [&w.admin, &w.other_admin] {
+                let (st, b) = app
+                    .call(
+                        Method::PUT,
+                        "/proxy",
+                        Some(t),
+                        Some(json!({"proxy_url": "socks5://u:p@127.0.0.1:9"})),
+                    )
+                    .await;
+                assert_eq!(st, StatusCode::OK, "{b}");
+            }
+            (Method::DELETE, "/proxy".into(), None)
+        }
+        "GET /devices/{id}/proxy" => (
+            Method::GET,
+            format!("/devices/{}/proxy", fresh_device().await),
+            None,
+        ),
+        "PUT /devices/{id}/proxy" => (
+            Method::PUT,
+            format!("/devices/{}/proxy", fresh_device().await),
+            Some(json!({"proxy_url": "http://127.0.0.1:9"})),
+        ),
+        "DELETE /devices/{id}/proxy" => {
+            let d = fresh_device().await;
+            let (st, b) = app
+                .call(
+                    Method::PUT,
+                    &format!("/devices/{d}/proxy"),
+                    Some(&w.user),
+                    Some(json!({"proxy_url": "http://127.0.0.1:9"})),
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK, "{b}");
+            (Method::DELETE, format!("/devices/{d}/proxy"), None)
+        }
         other => panic!("no case {other}"),
     };
     Case {
@@ -853,6 +896,24 @@ fn expected(name: &str, who: Who) -> StatusCode {
             OtherTenantAdmin => NOTFOUND,
             _ => UNAUTH,
         },
+        // Anyone of a tenant reads its proxy setup; admins and managers change the tenant's.
+        "GET /proxy" => match who {
+            Master => UNAUTH,
+            _ => OK,
+        },
+        "PUT /proxy" | "DELETE /proxy" => match who {
+            Admin | Manager | OtherTenantAdmin => OK,
+            User => FORBID,
+            _ => UNAUTH,
+        },
+        // A device's proxy: its owner, and the tenant's admins and managers.
+        "GET /devices/{id}/proxy" | "PUT /devices/{id}/proxy" | "DELETE /devices/{id}/proxy" => {
+            match who {
+                User | Admin | Manager => OK,
+                OtherTenantAdmin => NOTFOUND,
+                _ => UNAUTH,
+            }
+        }
         other => panic!("no expectation for {other}"),
     }
 }
@@ -960,6 +1021,12 @@ const ENDPOINTS: &[&str] = &[
     "PUT /status/privacy",
     "POST /status/text",
     "POST /status/media",
+    "GET /proxy",
+    "PUT /proxy",
+    "DELETE /proxy",
+    "GET /devices/{id}/proxy",
+    "PUT /devices/{id}/proxy",
+    "DELETE /devices/{id}/proxy",
 ];
 
 async fn permission_matrix(b: Backend) {

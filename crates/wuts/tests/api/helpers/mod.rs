@@ -2,6 +2,7 @@
 //! (a temporary SQLite file, or a fresh PostgreSQL database), driven over real HTTP.
 #![allow(dead_code)]
 
+pub mod process;
 pub mod wa;
 
 use reqwest::{Method, StatusCode};
