@@ -76,6 +76,7 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         .merge(sections::calls::router())
         .merge(sections::labels::router())
         .merge(sections::proxy::router())
+        .merge(sections::event_outputs::router())
         .merge(sections::stream::router())
         .merge(sections::webhooks::router())
         .merge(sections::ops::router());

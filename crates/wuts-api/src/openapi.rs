@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "users-and-admin", description = "Tenants (master token) and users"),
         (name = "instances", description = "Devices (WhatsApp linked-device sessions)"),
-        (name = "webhooks", description = "Webhook configuration, dead letters, the live event stream"),
+        (name = "webhooks", description = "Webhook configuration, dead letters, the live event stream, the broker outputs (NATS JetStream, RabbitMQ)"),
         (name = "messages", description = "Sending, delivery status, receipts"),
         (name = "chats", description = "Typing indicators and presence"),
         (name = "contacts", description = "Block list, who is on WhatsApp"),

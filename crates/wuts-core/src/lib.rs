@@ -4,6 +4,7 @@
 pub mod error;
 pub mod events;
 pub mod model;
+pub mod outputs;
 pub mod proxy;
 pub mod role;
 pub mod time;

@@ -7,6 +7,7 @@ pub mod calls;
 pub mod chats;
 pub mod contacts;
 mod devices;
+pub mod event_outputs;
 pub mod groups;
 pub use devices::Target;
 mod fields;
@@ -61,6 +62,8 @@ pub struct ServiceConfig {
     pub master_token: Option<String>,
     /// How devices reach WhatsApp.
     pub runtime: wuts_device::RuntimeConfig,
+    /// What the broker outputs report (written by their relays).
+    pub outputs: wuts_core::outputs::OutputBoard,
 }
 
 impl Default for ServiceConfig {
@@ -76,6 +79,7 @@ impl Default for ServiceConfig {
                 restore_concurrency: 8,
                 ..Default::default()
             },
+            outputs: Default::default(),
         }
     }
 }

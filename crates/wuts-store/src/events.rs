@@ -270,7 +270,7 @@ pub struct PendingEvent {
     pub next_attempt_at: i64,
 }
 
-fn pending(r: &sqlx::any::AnyRow) -> PendingEvent {
+pub(crate) fn pending(r: &sqlx::any::AnyRow) -> PendingEvent {
     PendingEvent {
         id: r.get(0),
         seq: r.get(1),

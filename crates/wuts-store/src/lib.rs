@@ -8,6 +8,7 @@ pub mod calls;
 pub mod chats;
 mod devices;
 mod error;
+pub mod event_outputs;
 pub mod events;
 pub mod labels;
 pub mod media;

@@ -63,6 +63,14 @@ pub struct Config {
     /// The key that seals stored secrets (proxy passwords): 32 bytes, base64 or hex. When
     /// unset, a key is generated once and kept in the database.
     pub secrets_key: Option<String>,
+    /// NATS server whose JetStream gets every event (`nats://host:4222`); unset: no NATS output.
+    pub events_nats_url: Option<String>,
+    /// The JetStream stream (created or updated at start, subjects `wuts.>`).
+    pub events_nats_stream: String,
+    /// RabbitMQ broker that gets every event (`amqp://user:pass@host:5672/%2f`); unset: none.
+    pub events_amqp_url: Option<String>,
+    /// The durable topic exchange events are published to.
+    pub events_amqp_exchange: String,
 }
 
 impl Default for Config {
@@ -94,6 +102,10 @@ impl Default for Config {
             webhook_retry_base_ms: 1000,
             webhook_concurrency: 32,
             secrets_key: None,
+            events_nats_url: None,
+            events_nats_stream: "WUTS".into(),
+            events_amqp_url: None,
+            events_amqp_exchange: "wuts.events".into(),
         }
     }
 }

@@ -32,6 +32,7 @@ pub async fn services(cfg: &Config) -> anyhow::Result<Services> {
                 version: cfg.version()?,
                 restore_concurrency: cfg.restore_concurrency,
             },
+            outputs: Default::default(),
         },
     ))
 }
@@ -70,6 +71,20 @@ pub async fn serve(
     let delivery = tokio::spawn(dispatcher.run(async {
         let _ = stop_rx.await;
     }));
+    // Events to the brokers the operator configured (NATS JetStream, RabbitMQ), until shutdown.
+    let (outputs_stop, outputs_stopped) = tokio::sync::watch::channel(false);
+    let outputs = wuts_outputs::spawn(
+        services.store().clone(),
+        &wuts_outputs::OutputsConfig {
+            nats_url: cfg.events_nats_url.clone(),
+            nats_stream: cfg.events_nats_stream.clone(),
+            amqp_url: cfg.events_amqp_url.clone(),
+            amqp_exchange: cfg.events_amqp_exchange.clone(),
+            ..Default::default()
+        },
+        services.output_board(),
+        outputs_stopped,
+    );
     // Devices that were logged in reconnect by themselves, a few at a time.
     services.devices().restore_all().await;
     // What was queued and not sent before a restart goes out once its device is back.
@@ -83,6 +98,10 @@ pub async fn serve(
     .await;
     let _ = stop_tx.send(());
     let _ = delivery.await;
+    let _ = outputs_stop.send(true);
+    for o in outputs {
+        let _ = o.await;
+    }
     // Clients stop (and flush their session state) before the database closes.
     services.devices().stop_all().await;
     services.store().close().await;

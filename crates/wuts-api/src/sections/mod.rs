@@ -4,6 +4,7 @@ pub mod business;
 pub mod calls;
 pub mod chats;
 pub mod contacts;
+pub mod event_outputs;
 pub mod groups;
 pub mod instances;
 pub mod labels;

@@ -1,4 +1,4 @@
-//! Operations: liveness, readiness (database reachable) and Prometheus metrics (no auth, as WUTS).
+//! Operations: liveness, readiness (database reachable; the broker outputs' state) and Prometheus metrics (no auth, as WUTS).
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::AppState;
@@ -20,6 +20,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct HealthResponse {
     success: bool,
     status: &'static str,
+    /// `GET /ready` only: the broker outputs (ours). A broker that is down does not make the
+    /// node unready: events wait in the database until it is back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outputs: Option<Vec<super::event_outputs::OutputState>>,
 }
 
 /// The process is up.
@@ -28,6 +32,7 @@ async fn health() -> axum::Json<HealthResponse> {
     axum::Json(HealthResponse {
         success: true,
         status: "ok",
+        outputs: None,
     })
 }
 
@@ -39,6 +44,13 @@ async fn ready(State(s): State<AppState>) -> ApiResult<axum::Json<HealthResponse
     Ok(axum::Json(HealthResponse {
         success: true,
         status: "ready",
+        outputs: Some(
+            s.services
+                .output_reports()
+                .into_iter()
+                .map(super::event_outputs::state)
+                .collect(),
+        ),
     }))
 }
 

@@ -12,6 +12,7 @@ mod chats;
 mod contacts;
 mod crash;
 mod devices;
+mod event_outputs;
 mod groups;
 mod history_retry;
 mod http_server;

@@ -674,6 +674,12 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             Some(json!({"webhook_url": "https://h.test/u"})),
         ),
         "GET /proxy" => (Method::GET, "/proxy".into(), None),
+        "GET /events/outputs" => (Method::GET, "/events/outputs".into(), None),
+        "PUT /events/outputs" => (
+            Method::PUT,
+            "/events/outputs".into(),
+            Some(json!({"enabled_events": ["message.received"]})),
+        ),
         "PUT /proxy" => (
             Method::PUT,
             "/proxy".into(),
@@ -897,11 +903,11 @@ fn expected(name: &str, who: Who) -> StatusCode {
             _ => UNAUTH,
         },
         // Anyone of a tenant reads its proxy setup; admins and managers change the tenant's.
-        "GET /proxy" => match who {
+        "GET /proxy" | "GET /events/outputs" => match who {
             Master => UNAUTH,
             _ => OK,
         },
-        "PUT /proxy" | "DELETE /proxy" => match who {
+        "PUT /proxy" | "DELETE /proxy" | "PUT /events/outputs" => match who {
             Admin | Manager | OtherTenantAdmin => OK,
             User => FORBID,
             _ => UNAUTH,
@@ -1027,6 +1033,8 @@ const ENDPOINTS: &[&str] = &[
     "GET /devices/{id}/proxy",
     "PUT /devices/{id}/proxy",
     "DELETE /devices/{id}/proxy",
+    "GET /events/outputs",
+    "PUT /events/outputs",
 ];
 
 async fn permission_matrix(b: Backend) {
