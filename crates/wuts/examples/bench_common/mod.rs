@@ -34,6 +34,14 @@ const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 impl Bench {
     /// A gateway on `backend` (`sqlite` or `postgres`), wa-sim, a tenant and the receiver.
     pub async fn start(backend: &str) -> anyhow::Result<Self> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Like `start`, with more settings changed by `tweak`.
+    pub async fn start_with(
+        backend: &str,
+        tweak: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let (db, pg) = if backend == "postgres" {
             let name = format!("wuts_bench_{}", uuid::Uuid::new_v4().simple());
@@ -64,6 +72,8 @@ impl Bench {
             send_interval_ms: 0,
             ..Config::default()
         };
+        let mut cfg = cfg;
+        tweak(&mut cfg);
         let services = wuts::services(&cfg).await?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let api = format!("http://{}", listener.local_addr()?);
