@@ -11,7 +11,7 @@
 pub mod amqp;
 pub mod nats;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, Semaphore};
@@ -21,8 +21,12 @@ use wuts_core::time;
 use wuts_store::events::PendingEvent;
 use wuts_store::Store;
 
-/// Events read per round trip, per device (the cursor is written once per batch).
+/// Events read per round trip, per device.
 const BATCH: i64 = 64;
+/// How often confirmed positions are written to the database: a crash republishes at most
+/// this much (with the same ids), and a flood costs a few cursor writes a second, not one per
+/// event.
+const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
 /// Which outputs to run and how.
 #[derive(Debug, Clone)]
@@ -218,6 +222,9 @@ struct Relay {
     slots: Arc<Semaphore>,
     health: Arc<Mutex<Health>>,
     lag_checked: Arc<Mutex<Option<Instant>>>,
+    /// Per device: the last seq the broker confirmed, and the last one written to the database.
+    cursors: Arc<Mutex<HashMap<String, (i64, i64)>>>,
+    flushed: Arc<Mutex<Instant>>,
 }
 
 impl Relay {
@@ -232,6 +239,8 @@ impl Relay {
             busy: Arc::default(),
             health: Arc::default(),
             lag_checked: Arc::default(),
+            cursors: Arc::default(),
+            flushed: Arc::new(Mutex::new(Instant::now())),
         }
     }
 
@@ -250,7 +259,10 @@ impl Relay {
         loop {
             self.tick().await;
             tokio::select! {
-                _ = &mut shutdown => return,
+                _ = &mut shutdown => {
+                    self.flush().await;
+                    return;
+                }
                 _ = recorded.changed() => {}
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(self.config.poll) => {}
@@ -261,6 +273,17 @@ impl Relay {
     /// Starts publishing for every device with unpublished events (unless the broker is in
     /// its backoff), and refreshes the lag once a second.
     async fn tick(&self) {
+        let due = {
+            let mut at = self.flushed.lock().unwrap_or_else(|p| p.into_inner());
+            let due = at.elapsed() >= FLUSH_EVERY;
+            if due {
+                *at = Instant::now();
+            }
+            due
+        };
+        if due {
+            self.flush().await;
+        }
         self.refresh_lag().await;
         let waiting = self
             .health
@@ -278,7 +301,16 @@ impl Relay {
                 return;
             }
         };
-        for (device_id, _) in behind {
+        for (device_id, newest) in behind {
+            let confirmed = self
+                .cursors
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&device_id)
+                .map(|c| c.0);
+            if confirmed.is_some_and(|c| c >= newest) {
+                continue; // published; its cursor is written at the next flush
+            }
             if !self
                 .busy
                 .lock()
@@ -320,12 +352,27 @@ impl Relay {
     /// all out or one fails (then the output backs off and the rest wait).
     async fn publish_device(&self, device_id: &str) {
         let output = self.name();
-        let mut cursor = match self.store.output_cursor(output, device_id).await {
-            Ok(c) => c,
-            Err(e) => {
-                warn!(output, device_id, "cursor read failed: {e}");
-                return;
-            }
+        let known = self
+            .cursors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(device_id)
+            .map(|c| c.0);
+        let mut cursor = match known {
+            Some(c) => c,
+            None => match self.store.output_cursor(output, device_id).await {
+                Ok(c) => {
+                    self.cursors
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(device_id.to_string(), (c, c));
+                    c
+                }
+                Err(e) => {
+                    warn!(output, device_id, "cursor read failed: {e}");
+                    return;
+                }
+            },
         };
         loop {
             let batch = match self
@@ -383,15 +430,51 @@ impl Relay {
                 }
             }
             if cursor > start {
-                if let Err(e) = self.store.advance_output(output, device_id, cursor).await {
-                    warn!(output, device_id, "cursor write failed: {e}");
-                    return;
+                if let Some(c) = self
+                    .cursors
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_mut(device_id)
+                {
+                    c.0 = c.0.max(cursor);
                 }
             }
             if failed {
+                self.flush().await;
                 return;
             }
             self.succeeded();
+        }
+    }
+
+    /// Writes the confirmed positions that moved since the last flush.
+    async fn flush(&self) {
+        let moved: Vec<(String, i64)> = self
+            .cursors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(_, c)| c.0 > c.1)
+            .map(|(d, c)| (d.clone(), c.0))
+            .collect();
+        for (device_id, seq) in moved {
+            match self
+                .store
+                .advance_output(self.name(), &device_id, seq)
+                .await
+            {
+                Ok(()) => {
+                    if let Some(c) = self
+                        .cursors
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_mut(&device_id)
+                    {
+                        c.1 = c.1.max(seq);
+                    }
+                }
+                Err(e) => warn!(output = self.name(), device_id, "cursor write failed: {e}"),
+            }
         }
     }
 

@@ -36,15 +36,15 @@ impl OutputFilter {
 }
 
 impl Store {
-    /// Devices with events `output` has not published yet, and the last seq it published of
-    /// each; oldest backlog first.
+    /// Devices with events `output` has not published yet (as far as its stored cursors say),
+    /// with the seq of their newest event; oldest backlog first.
     pub async fn devices_behind(
         &self,
         output: &str,
         limit: i64,
     ) -> StoreResult<Vec<(String, i64)>> {
         let rows = sqlx::query(
-            "SELECT d.id, COALESCE(c.seq, 0) FROM devices d \
+            "SELECT d.id, d.event_seq FROM devices d \
              LEFT JOIN event_output_cursors c ON c.device_id = d.id AND c.output = $1 \
              WHERE d.event_seq > COALESCE(c.seq, 0) \
              ORDER BY COALESCE(c.updated_at, 0) LIMIT $2",
