@@ -11,10 +11,10 @@
 pub mod amqp;
 pub mod nats;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 use wuts_core::outputs::{OutputBoard, OutputReport};
 use wuts_core::time;
@@ -218,8 +218,7 @@ struct Relay {
     config: OutputsConfig,
     board: OutputBoard,
     wake: Arc<Notify>,
-    busy: Arc<Mutex<HashSet<String>>>,
-    slots: Arc<Semaphore>,
+    lanes: wuts_webhooks::Lanes,
     health: Arc<Mutex<Health>>,
     lag_checked: Arc<Mutex<Option<Instant>>>,
     /// Per device: the last seq the broker confirmed, and the last one written to the database.
@@ -231,12 +230,11 @@ impl Relay {
     fn new(store: Store, sink: Sink, config: OutputsConfig, board: OutputBoard) -> Self {
         Self {
             store,
-            slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            lanes: wuts_webhooks::Lanes::new(config.concurrency),
             sink: Arc::new(sink),
             config,
             board,
             wake: Arc::default(),
-            busy: Arc::default(),
             health: Arc::default(),
             lag_checked: Arc::default(),
             cursors: Arc::default(),
@@ -311,24 +309,11 @@ impl Relay {
             if confirmed.is_some_and(|c| c >= newest) {
                 continue; // published; its cursor is written at the next flush
             }
-            if !self
-                .busy
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(device_id.clone())
-            {
-                continue;
-            }
             let this = self.clone();
-            tokio::spawn(async move {
-                if let Ok(_slot) = this.slots.clone().acquire_owned().await {
-                    this.publish_device(&device_id).await;
-                }
-                this.busy
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&device_id);
-            });
+            self.lanes.start(
+                device_id,
+                |id| async move { this.publish_device(&id).await },
+            );
         }
     }
 

@@ -3,15 +3,16 @@
 //! exponential backoff and jitter, at most `concurrency` devices at a time so one slow receiver
 //! cannot starve the others. An event that exhausts its retries stays in the table as `dead`.
 
+mod lanes;
 mod sign;
 
+pub use lanes::Lanes;
 pub use sign::{signature, verify};
 
 use serde_json::{json, Value};
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 use tracing::{debug, warn};
 use wuts_core::time;
 use wuts_store::events::PendingEvent;
@@ -57,13 +58,11 @@ pub struct Dispatcher {
     config: DispatcherConfig,
     /// Retry timers wake the loop through this.
     wake: Arc<Notify>,
-    busy: Arc<Mutex<HashSet<String>>>,
-    slots: Arc<Semaphore>,
+    lanes: Lanes,
 }
 
 impl Dispatcher {
     pub fn new(store: Store, config: DispatcherConfig) -> Self {
-        let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
         Self {
             store: store.clone(),
             http: reqwest::Client::builder()
@@ -71,9 +70,8 @@ impl Dispatcher {
                 .build()
                 .expect("http client"),
             wake: Arc::new(Notify::new()),
+            lanes: Lanes::new(config.concurrency),
             config,
-            busy: Arc::default(),
-            slots,
         }
     }
 
@@ -111,24 +109,11 @@ impl Dispatcher {
             }
         };
         for device_id in due {
-            if !self
-                .busy
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(device_id.clone())
-            {
-                continue;
-            }
             let this = self.clone();
-            tokio::spawn(async move {
-                if let Ok(_slot) = this.slots.clone().acquire_owned().await {
-                    this.deliver_device(&device_id).await;
-                }
-                this.busy
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&device_id);
-            });
+            self.lanes.start(
+                device_id,
+                |id| async move { this.deliver_device(&id).await },
+            );
         }
     }
 
