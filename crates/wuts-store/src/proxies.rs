@@ -131,6 +131,14 @@ impl Store {
         Ok(parsed)
     }
 
+    /// The proxy in a row's `proxy_url, secret, updated_at` columns, the first at `at`.
+    async fn stored_at(&self, r: &sqlx::any::AnyRow, at: usize) -> StoreResult<StoredProxy> {
+        Ok(StoredProxy {
+            url: self.open(&r.get::<String, _>(at), r.get(at + 1)).await?,
+            updated_at: r.get(at + 2),
+        })
+    }
+
     pub async fn tenant_proxy(&self, tenant_id: &str) -> StoreResult<Option<StoredProxy>> {
         let row = sqlx::query(
             "SELECT proxy_url, secret, updated_at FROM tenant_proxies WHERE tenant_id = $1",
@@ -139,10 +147,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(r) => Ok(Some(StoredProxy {
-                url: self.open(&r.get::<String, _>(0), r.get(1)).await?,
-                updated_at: r.get(2),
-            })),
+            Some(r) => Ok(Some(self.stored_at(&r, 0).await?)),
             None => Ok(None),
         }
     }
@@ -186,10 +191,7 @@ impl Store {
         for r in rows {
             out.push(DeviceProxy {
                 device_id: r.get(0),
-                proxy: StoredProxy {
-                    url: self.open(&r.get::<String, _>(1), r.get(2)).await?,
-                    updated_at: r.get(3),
-                },
+                proxy: self.stored_at(&r, 1).await?,
             });
         }
         Ok(out)
@@ -203,10 +205,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(r) => Ok(Some(StoredProxy {
-                url: self.open(&r.get::<String, _>(0), r.get(1)).await?,
-                updated_at: r.get(2),
-            })),
+            Some(r) => Ok(Some(self.stored_at(&r, 0).await?)),
             None => Ok(None),
         }
     }

@@ -184,6 +184,18 @@ async fn call(
     app.call(m, path, Some(token), body).await
 }
 
+/// `PUT` of `{"proxy_url": url}` to `/proxy` or a device's proxy.
+async fn put_proxy(app: &TestApp, path: &str, token: &str, url: &str) -> (StatusCode, Value) {
+    call(
+        app,
+        Method::PUT,
+        path,
+        token,
+        Some(json!({"proxy_url": url})),
+    )
+    .await
+}
+
 async fn tenant_proxy_carries_the_socket_and_the_media(b: Backend) {
     let socks = Proxy::socks5("alice", "s0cks-Secret").await;
     let sim = SimServer::start("127.0.0.1:0").await.unwrap();
@@ -191,14 +203,7 @@ async fn tenant_proxy_carries_the_socket_and_the_media(b: Backend) {
     let app = gateway(b, &sim).await;
     let (_, _, admin) = app.register("proxied").await;
     let url = format!("socks5h://alice:s0cks-Secret@127.0.0.1:{}", socks.port);
-    let (st, set) = call(
-        &app,
-        Method::PUT,
-        "/proxy",
-        &admin,
-        Some(json!({"proxy_url": url})),
-    )
-    .await;
+    let (st, set) = put_proxy(&app, "/proxy", &admin, &url).await;
     assert_eq!(st, StatusCode::OK, "{set}");
     let masked = format!("socks5h://alice:***@127.0.0.1:{}", socks.port);
     assert_eq!(
@@ -324,14 +329,7 @@ async fn override_wins_and_deleting_falls_back(b: Backend) {
     let app = gateway(b, &sim).await;
     let (_, _, admin) = app.register("overrides").await;
     let tenant_url = format!("socks5://alice:pw-one@127.0.0.1:{}", socks.port);
-    let (st, _) = call(
-        &app,
-        Method::PUT,
-        "/proxy",
-        &admin,
-        Some(json!({"proxy_url": tenant_url})),
-    )
-    .await;
+    let (st, _) = put_proxy(&app, "/proxy", &admin, &tenant_url).await;
     assert_eq!(st, StatusCode::OK);
     let device = app.device(&admin, "d").await;
     pair(&app, &sim, &admin, "15557770011").await;
@@ -339,14 +337,7 @@ async fn override_wins_and_deleting_falls_back(b: Backend) {
 
     // The device's own proxy wins: it reconnects through the HTTP proxy at once.
     let over = format!("http://bob:pw-two@127.0.0.1:{}", http.port);
-    let (st, set) = call(
-        &app,
-        Method::PUT,
-        &format!("/devices/{device}/proxy"),
-        &admin,
-        Some(json!({"proxy_url": over})),
-    )
-    .await;
+    let (st, set) = put_proxy(&app, &format!("/devices/{device}/proxy"), &admin, &over).await;
     assert_eq!(st, StatusCode::OK, "{set}");
     let masked_over = format!("http://bob:***@127.0.0.1:{}", http.port);
     assert_eq!(
@@ -374,14 +365,7 @@ async fn override_wins_and_deleting_falls_back(b: Backend) {
     );
 
     // A tenant change leaves a device with its own proxy alone.
-    let (_, again) = call(
-        &app,
-        Method::PUT,
-        "/proxy",
-        &admin,
-        Some(json!({"proxy_url": tenant_url})),
-    )
-    .await;
+    let (_, again) = put_proxy(&app, "/proxy", &admin, &tenant_url).await;
     assert_eq!(again["reconnecting_devices"], json!(0), "{again}");
 
     // Deleting the override falls back to the tenant's proxy...
@@ -453,14 +437,7 @@ async fn a_refusing_proxy_is_never_bypassed(b: Backend) {
         ),
     ] {
         let sockets_before = peers(&sim).iter().filter(|p| p.0 == "socket").count();
-        let (st, set) = call(
-            &app,
-            Method::PUT,
-            &format!("/devices/{device}/proxy"),
-            &admin,
-            Some(json!({"proxy_url": url})),
-        )
-        .await;
+        let (st, set) = put_proxy(&app, &format!("/devices/{device}/proxy"), &admin, &url).await;
         assert_eq!(st, StatusCode::OK, "{set}");
         assert_eq!(set["reconnect"], json!("connecting"), "{set}");
         // The status says why, naming the proxy (masked).
@@ -498,14 +475,7 @@ async fn a_refusing_proxy_is_never_bypassed(b: Backend) {
 
     // With the right password the device is back, through the proxy.
     let good = format!("http://bob:right-two@127.0.0.1:{}", http.port);
-    let (st, _) = call(
-        &app,
-        Method::PUT,
-        &format!("/devices/{device}/proxy"),
-        &admin,
-        Some(json!({"proxy_url": good})),
-    )
-    .await;
+    let (st, _) = put_proxy(&app, &format!("/devices/{device}/proxy"), &admin, &good).await;
     assert_eq!(st, StatusCode::OK);
     reconnected_from(&app, &sim, &admin, HTTP_OUT).await;
     let (_, status) = app.get("/status", &admin).await;
