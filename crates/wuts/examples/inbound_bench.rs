@@ -9,10 +9,8 @@
 
 mod bench_common;
 
-use bench_common::{quantile, timings, Bench};
+use bench_common::{quantile, send_burst, timings, Bench};
 use serde_json::json;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -42,39 +40,13 @@ async fn main() -> anyhow::Result<()> {
     for id in &ids {
         b.wait_connected(id).await?;
     }
-    let http = b.http.clone();
-    let sim_url = b.sim.http_url();
     // The contacts send N texts in all (message i from contact i % devices), 8 senders at once.
-    let sent_at: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; n]));
-    let started = Instant::now();
-    let mut senders = Vec::new();
-    for w in 0..8 {
-        let (http, url, sent_at, started) = (
-            http.clone(),
-            format!("{sim_url}/admin/send"),
-            sent_at.clone(),
-            started,
-        );
-        senders.push(tokio::spawn(async move {
-            for i in (w..n).step_by(8) {
-                if let Some(rate) = rate {
-                    let due = started + Duration::from_secs_f64(i as f64 / rate);
-                    tokio::time::sleep_until(due.into()).await;
-                }
-                let t = Instant::now();
-                let d = i % devices;
-                let body = json!({"from": format!("1555777{d:04}"), "to": format!("1555666{d:04}"),
-                    "text": format!("bench-{i}")});
-                let _ = http.post(&url).json(&body).send().await;
-                sent_at.lock().unwrap()[i] = Some(t);
-            }
-        }));
-    }
-    for s in senders {
-        s.await?;
-    }
+    let (started, sent) = send_burst(&b, n, rate, move |i| {
+        let d = i % devices;
+        (format!("1555777{d:04}"), format!("1555666{d:04}"))
+    })
+    .await?;
     let got = b.arrived(n, 300).await;
-    let sent = sent_at.lock().unwrap().clone();
     let (elapsed, lat) = timings(&got, &sent, started);
     println!(
         "backend={backend} devices={devices} N={n} offered={} received={} in {:.2}s: {:.0} msg/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",

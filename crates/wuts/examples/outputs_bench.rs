@@ -8,10 +8,9 @@
 
 mod bench_common;
 
-use bench_common::{quantile, timings, Arrivals, Bench};
+use bench_common::{quantile, send_burst, timings, Arrivals, Bench};
 use futures::StreamExt;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const NATS: &str = "nats://127.0.0.1:4222";
@@ -115,32 +114,10 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     b.wait_connected(&id).await?;
 
-    let sent_at: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; n]));
-    let started = Instant::now();
-    let mut senders = Vec::new();
-    for w in 0..8 {
-        let (http, url, sent_at) = (
-            b.http.clone(),
-            format!("{}/admin/send", b.sim.http_url()),
-            sent_at.clone(),
-        );
-        senders.push(tokio::spawn(async move {
-            for i in (w..n).step_by(8) {
-                if let Some(rate) = rate {
-                    let due = started + Duration::from_secs_f64(i as f64 / rate);
-                    tokio::time::sleep_until(due.into()).await;
-                }
-                let t = Instant::now();
-                let body = json!({"from": "15557770000", "to": "15556660000",
-                    "text": format!("bench-{i}")});
-                let _ = http.post(&url).json(&body).send().await;
-                sent_at.lock().unwrap()[i] = Some(t);
-            }
-        }));
-    }
-    for s in senders {
-        s.await?;
-    }
+    let (started, sent) = send_burst(&b, n, rate, |_| {
+        ("15557770000".to_string(), "15556660000".to_string())
+    })
+    .await?;
     let deadline = Instant::now() + Duration::from_secs(300);
     while [&b.arrivals, &on_nats, &on_rabbit]
         .iter()
@@ -149,7 +126,6 @@ async fn main() -> anyhow::Result<()> {
     {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let sent = sent_at.lock().unwrap().clone();
     let offered = rate.map_or("max".to_string(), |r| format!("{r}/s"));
     for (name, arrivals) in [
         ("webhook", &b.arrivals),

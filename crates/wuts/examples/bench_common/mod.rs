@@ -236,6 +236,47 @@ impl Bench {
     }
 }
 
+/// The phones send `n` texts `bench-<i>` through wa-sim's admin API, 8 senders at once,
+/// message `i` from `route(i).0` to `route(i).1`; paced at `rate` messages per second in all when
+/// given. Answers when sending started and when each message was sent.
+pub async fn send_burst(
+    b: &Bench,
+    n: usize,
+    rate: Option<f64>,
+    route: impl Fn(usize) -> (String, String) + Send + Sync + 'static,
+) -> anyhow::Result<(Instant, Vec<Option<Instant>>)> {
+    let route = Arc::new(route);
+    let sent_at: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; n]));
+    let started = Instant::now();
+    let mut senders = Vec::new();
+    for w in 0..8 {
+        let (http, url, sent_at, route) = (
+            b.http.clone(),
+            format!("{}/admin/send", b.sim.http_url()),
+            sent_at.clone(),
+            route.clone(),
+        );
+        senders.push(tokio::spawn(async move {
+            for i in (w..n).step_by(8) {
+                if let Some(rate) = rate {
+                    let due = started + Duration::from_secs_f64(i as f64 / rate);
+                    tokio::time::sleep_until(due.into()).await;
+                }
+                let t = Instant::now();
+                let (from, to) = route(i);
+                let body = json!({"from": from, "to": to, "text": format!("bench-{i}")});
+                let _ = http.post(&url).json(&body).send().await;
+                sent_at.lock().unwrap()[i] = Some(t);
+            }
+        }));
+    }
+    for s in senders {
+        s.await?;
+    }
+    let sent = sent_at.lock().unwrap().clone();
+    Ok((started, sent))
+}
+
 /// The `p` quantile of sorted values (NaN when empty).
 pub fn quantile(sorted: &[f64], p: f64) -> f64 {
     sorted
