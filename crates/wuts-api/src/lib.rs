@@ -66,6 +66,7 @@ pub fn app(services: Services, config: &HttpConfig) -> Router {
         .merge(sections::messages::router())
         .merge(sections::send::router())
         .merge(sections::media::router())
+        .merge(sections::jobs::router())
         .merge(sections::business::router())
         .merge(sections::chats::router())
         .merge(sections::contacts::router())

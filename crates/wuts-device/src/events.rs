@@ -144,6 +144,7 @@ pub(crate) fn message_event(
         server_id: (info.source.chat.server == whatsapp_rust::Server::Newsletter
             && info.server_id > 0)
             .then_some(info.server_id as u64),
+        job_id: None,
         kind,
     };
     if from_me {

@@ -124,6 +124,8 @@ pub(crate) fn media_details(m: &wa::Message) -> Option<MediaDetails> {
             None,
             v.file_length,
             json!({"seconds": v.seconds, "gif_playback": v.gif_playback.unwrap_or(false),
+                    "width": v.width, "height": v.height,
+                    "has_thumbnail": v.jpeg_thumbnail.as_ref().is_some_and(|t| !t.is_empty()),
                     "view_once": view_once(v.view_once)}),
         )
     } else if let Some(a) = m.audio_message.as_option() {
@@ -189,6 +191,8 @@ pub struct OutgoingMedia {
     pub ptt: bool,
     pub view_once: bool,
     pub animated: bool,
+    /// Videos: a GIF-like clip (looped, no sound).
+    pub gif_playback: bool,
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub waveform: Option<Vec<u8>>,
@@ -274,6 +278,7 @@ pub(crate) fn media_message(kind: MediaKind, up: &Uploaded, o: &OutgoingMedia) -
                 height: o.height,
                 jpeg_thumbnail: o.jpeg_thumbnail.clone(),
                 streaming_sidecar: up.streaming_sidecar.clone(),
+                gif_playback: o.gif_playback.then_some(true),
                 view_once: view_once,
             })
         }

@@ -13,6 +13,7 @@ pub use devices::Target;
 mod fields;
 pub mod instances;
 pub mod interactive;
+pub mod jobs;
 pub mod labels;
 pub mod media;
 mod media_inspect;
@@ -28,6 +29,7 @@ pub mod proxy;
 pub mod receipts;
 pub mod status;
 pub mod stream;
+pub mod transcode;
 mod tenants;
 mod users;
 pub mod webhooks;
@@ -64,6 +66,10 @@ pub struct ServiceConfig {
     pub runtime: wuts_device::RuntimeConfig,
     /// What the broker outputs report (written by their relays).
     pub outputs: wuts_core::outputs::OutputBoard,
+    /// Media conversion with FFmpeg.
+    pub transcode: transcode::TranscodeConfig,
+    /// Audio and video larger than this go through a job (202) even when nothing converts.
+    pub media_async_bytes: u64,
 }
 
 impl Default for ServiceConfig {
@@ -80,6 +86,8 @@ impl Default for ServiceConfig {
                 ..Default::default()
             },
             outputs: Default::default(),
+            transcode: Default::default(),
+            media_async_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -100,10 +108,13 @@ pub struct Services {
     pacer: std::sync::Arc<pacing::Pacer>,
     /// Flips to true when the server starts shutting down (long-lived streams end then).
     closing: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+    /// Media conversions (FFmpeg), bounded.
+    transcoder: std::sync::Arc<transcode::Transcoder>,
 }
 
 impl Services {
     pub fn new(store: Store, config: ServiceConfig) -> Self {
+        let config_transcode = config.transcode.clone();
         let cache = moka::sync::Cache::builder()
             .max_capacity(100_000)
             .time_to_live(config.auth_cache_ttl)
@@ -128,6 +139,9 @@ impl Services {
             master_override,
             devices,
             closing,
+            transcoder: std::sync::Arc::new(transcode::Transcoder::new(
+                config_transcode,
+            )),
         }
     }
 
@@ -147,6 +161,11 @@ impl Services {
     /// The device runtime (start-up restore and shutdown are the binary's to call).
     pub fn devices(&self) -> &wuts_device::DeviceManager {
         &self.devices
+    }
+
+    /// Whether media conversion is possible here, and how busy it is.
+    pub fn conversion_status(&self) -> transcode::ConversionStatus {
+        self.transcoder.status()
     }
 
     /// The database answers (readiness).

@@ -45,6 +45,18 @@ pub struct MediaRequest {
     pub mentions: Vec<String>,
     /// Seconds to wait before sending.
     pub delay: Option<f64>,
+    /// Videos: convert to H.264/AAC MP4 even when it is one already (`convertToMP4`).
+    pub convert_mp4: bool,
+    /// Videos: a JPEG frame as the thumbnail when none is given (`generateThumbnail`).
+    pub generate_thumbnail: bool,
+    /// Videos: a GIF-like clip (no sound, looped; `gifPlayback`).
+    pub gif_playback: bool,
+}
+
+/// What a media send answered: sent, or accepted as a background job (202).
+pub enum MediaSend {
+    Sent(SentMedia),
+    Processing(crate::jobs::AcceptedJob),
 }
 
 /// What a media send answers beyond the common fields.
@@ -61,6 +73,21 @@ pub struct SentMedia {
     pub has_thumbnail: bool,
     pub view_once: bool,
     pub ptt: bool,
+}
+
+/// Media fetched and checked (type, limits, fields), not uploaded yet.
+pub(crate) struct CheckedMedia {
+    pub device: wuts_core::Device,
+    pub kind: MediaKind,
+    pub fetched: Fetched,
+    /// The first bytes (for sniffing and MP4 facts).
+    pub head: Vec<u8>,
+    pub mime: String,
+    /// The field the media came in (`audio` or `audio_url`, ...).
+    pub source_field: String,
+    pub out: OutgoingMedia,
+    /// Stickers: the caller's flag.
+    pub animated: Option<bool>,
 }
 
 /// Media uploaded through a device, its message built and not sent yet.
@@ -80,6 +107,19 @@ pub struct MediaFile {
     pub bytes: bytes::Bytes,
     pub mime_type: String,
     pub file_name: Option<String>,
+}
+
+/// MIME types a conversion takes in: any audio (and WebM/Matroska, whose audio is used) for
+/// audio, any video and GIF for video.
+pub(crate) fn convertible(kind: MediaKind, mime: &str) -> bool {
+    let m = mime.split(';').next().unwrap_or("").trim();
+    match kind {
+        MediaKind::Audio => {
+            m.starts_with("audio/") || matches!(m, "video/webm" | "video/x-matroska" | "video/mp4")
+        }
+        MediaKind::Video => m.starts_with("video/") || m == "image/gif",
+        _ => false,
+    }
 }
 
 /// MIME types each kind takes (documents take any).
@@ -194,6 +234,8 @@ impl Services {
     }
 
     /// Sends a media message of `kind`; `field` is the name of the base64 field (`image`, …).
+    /// Audio and video that need converting (or are larger than the async threshold) are
+    /// accepted as a job and answered at once.
     pub async fn send_media(
         &self,
         at: &Target,
@@ -201,47 +243,33 @@ impl Services {
         to: &str,
         kind: MediaKind,
         r: MediaRequest,
-    ) -> DomainResult<SentMedia> {
+    ) -> DomainResult<MediaSend> {
         let started = time::now_millis();
         let field = kind.as_str();
         let to = recipient(recipient_field, to)?;
         let delay = crate::messages::seconds("delay", r.delay)?;
         let (view_once, ptt) = (r.view_once, r.ptt);
-        let p = self
-            .prepare_media(at, kind, (field, &format!("{field}_url")), r)
+        let may_convert = matches!(kind, MediaKind::Audio | MediaKind::Video);
+        let options = crate::jobs::JobOptions::of(&r, delay);
+        let checked = self
+            .check_media(at, kind, (field, &format!("{field}_url")), r, may_convert)
             .await?;
+        if let Some(work) = crate::jobs::plan(&checked, &options, self.config.media_async_bytes)? {
+            return self
+                .accept_job(at, checked, work, options, &to)
+                .await
+                .map(MediaSend::Processing);
+        }
+        let p = self.upload_checked(checked).await?;
         let out = p.out;
         let mime = p.mime;
         let size_bytes = p.size_bytes;
         let (device, live, message) = (p.device, p.live, p.message);
-        let reference = message.media().map(|d| d.reference());
         crate::messages::pause(delay).await;
         let delivered = self
-            .deliver(
-                &device,
-                &live,
-                crate::messages::Outgoing {
-                    to: to.clone(),
-                    message,
-                    kind: field.into(),
-                    content: out.caption.clone(),
-                },
-            )
+            .deliver_media(&device, &live, &to, field, message, &out, &mime, size_bytes, None)
             .await?;
-        if let Some(reference) = reference {
-            self.store
-                .insert_media(&wuts_store::media::MediaRow {
-                    device_id: device.id.clone(),
-                    message_id: delivered.message_id.clone(),
-                    media_type: field.to_string(),
-                    mime_type: Some(mime.clone()),
-                    file_name: out.file_name.clone(),
-                    file_length: i64::try_from(size_bytes).ok(),
-                    reference,
-                })
-                .await?;
-        }
-        Ok(SentMedia {
+        Ok(MediaSend::Sent(SentMedia {
             sent: SentKind {
                 device,
                 message_id: delivered.message_id,
@@ -260,7 +288,52 @@ impl Services {
             has_thumbnail: out.jpeg_thumbnail.is_some(),
             view_once,
             ptt,
-        })
+        }))
+    }
+
+    /// Sends built media and keeps its reference (to download it again), for a send through
+    /// the API and for a job alike.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn deliver_media(
+        &self,
+        device: &wuts_core::Device,
+        live: &std::sync::Arc<wuts_device::LiveDevice>,
+        to: &str,
+        field: &str,
+        message: wuts_device::convert::Built,
+        out: &OutgoingMedia,
+        mime: &str,
+        size_bytes: u64,
+        job_id: Option<String>,
+    ) -> DomainResult<crate::messages::Delivered> {
+        let reference = message.media().map(|d| d.reference());
+        let delivered = self
+            .deliver_as(
+                device,
+                live,
+                crate::messages::Outgoing {
+                    to: to.to_string(),
+                    message,
+                    kind: field.into(),
+                    content: out.caption.clone(),
+                },
+                job_id,
+            )
+            .await?;
+        if let Some(reference) = reference {
+            self.store
+                .insert_media(&wuts_store::media::MediaRow {
+                    device_id: device.id.clone(),
+                    message_id: delivered.message_id.clone(),
+                    media_type: field.to_string(),
+                    mime_type: Some(mime.to_string()),
+                    file_name: out.file_name.clone(),
+                    file_length: i64::try_from(size_bytes).ok(),
+                    reference,
+                })
+                .await?;
+        }
+        Ok(delivered)
     }
 
     /// Checks a media request of `kind` (`field` names its base64 field), fetches the media,
@@ -270,9 +343,23 @@ impl Services {
         &self,
         at: &Target,
         kind: MediaKind,
+        fields: (&str, &str),
+        r: MediaRequest,
+    ) -> DomainResult<PreparedMedia> {
+        let checked = self.check_media(at, kind, fields, r, false).await?;
+        self.upload_checked(checked).await
+    }
+
+    /// Checks a media request and fetches the media within the kind's limits; its type must be
+    /// one WhatsApp plays, or (with `may_convert`) one a conversion takes in.
+    pub(crate) async fn check_media(
+        &self,
+        at: &Target,
+        kind: MediaKind,
         (field, url_field): (&str, &str),
         mut r: MediaRequest,
-    ) -> DomainResult<PreparedMedia> {
+        may_convert: bool,
+    ) -> DomainResult<CheckedMedia> {
         // The base64 text is dropped once decoded (it can be tens of megabytes).
         let data_owned = r.data.take();
         let source = one_source(field, url_field, data_owned.as_deref(), r.url.as_deref())?;
@@ -310,30 +397,51 @@ impl Services {
             .or(r.mime_type.clone())
             .unwrap_or_else(|| "application/octet-stream".into());
         let source_field = if from_data { field } else { url_field };
-        if !accepted(kind, &mime) {
+        if !accepted(kind, &mime) && !(may_convert && convertible(kind, &mime)) {
             return Err(DomainError::field(
                 source_field,
                 format!("{mime} is not a supported {field} format"),
             ));
         }
-        if kind == MediaKind::Audio && r.ptt && !inspect::is_opus(&mime) {
-            return Err(DomainError::field(
-                source_field,
-                "voice notes (ptt) must be Ogg Opus; this gateway does not convert audio",
-            ));
-        }
-        let size_bytes = fetched.bytes.len();
-        let mut out = OutgoingMedia {
+        let out = OutgoingMedia {
             mime_type: mime.clone(),
             caption: r.caption.clone().filter(|c| !c.is_empty()),
             file_name: r.file_name.clone(),
             seconds: r.seconds,
             ptt: r.ptt,
             view_once: r.view_once,
-            jpeg_thumbnail: thumbnail.clone(),
+            gif_playback: r.gif_playback,
+            jpeg_thumbnail: thumbnail,
             mentions,
             ..Default::default()
         };
+        Ok(CheckedMedia {
+            device,
+            kind,
+            fetched,
+            head,
+            mime,
+            source_field: source_field.to_string(),
+            out,
+            animated: r.animated,
+        })
+    }
+
+    /// Reads checked media's facts (dimensions, thumbnail, duration, waveform) and uploads it
+    /// through its device: the message to send, not sent yet.
+    pub(crate) async fn upload_checked(&self, c: CheckedMedia) -> DomainResult<PreparedMedia> {
+        let CheckedMedia {
+            device,
+            kind,
+            fetched,
+            head,
+            mime,
+            mut out,
+            animated,
+            ..
+        } = c;
+        let ptt = out.ptt;
+        let size_bytes = fetched.bytes.len();
         let live = self.connected_device(&device).await?;
         let upload_started = time::now_millis();
         let uploaded = match fetched.bytes {
@@ -351,13 +459,19 @@ impl Services {
                         }
                         if kind == MediaKind::Sticker {
                             out.animated =
-                                r.animated.unwrap_or_else(|| inspect::webp_animated(&bytes));
+                                animated.unwrap_or_else(|| inspect::webp_animated(&bytes));
                         }
                     }
                     MediaKind::Audio if inspect::is_opus(&mime) => {
                         if let Some((secs, wave)) = inspect::opus_facts(&bytes) {
                             out.seconds = out.seconds.or(Some(secs));
-                            if r.ptt {
+                            if ptt {
+                                out.waveform = Some(wave);
+                            }
+                        }
+                        if ptt && self.transcoder.available() {
+                            // The waveform of the decoded audio, when FFmpeg is here.
+                            if let Ok(wave) = self.decoded_waveform(&bytes).await {
                                 out.waveform = Some(wave);
                             }
                         }
@@ -402,6 +516,18 @@ impl Services {
             download_ms: fetched.download_ms,
             upload_ms,
         })
+    }
+
+    /// The waveform of an Ogg Opus voice note from its decoded audio.
+    async fn decoded_waveform(&self, bytes: &[u8]) -> DomainResult<Vec<u8>> {
+        let dir = self.transcoder.scratch()?;
+        let input = dir.path().join("voice.ogg");
+        tokio::fs::write(&input, bytes)
+            .await
+            .map_err(|e| DomainError::Internal(format!("conversion file: {e}")))?;
+        let _slot = self.transcoder.slot().await;
+        let (_, wave) = self.transcoder.waveform(&input, dir.path()).await?;
+        Ok(wave)
     }
 
     /// An image given as base64 or URL (`field` and `{field}_url` in errors), uploaded through

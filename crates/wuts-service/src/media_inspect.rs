@@ -13,10 +13,10 @@ fn is_ogg_opus(head: &[u8]) -> bool {
     head.starts_with(b"OggS") && head.windows(8).take(64).any(|w| w == b"OpusHead")
 }
 
-/// Whether a MIME type names Ogg Opus audio.
+/// Whether a MIME type names Ogg Opus audio (as [`sniff`] names it; Ogg Vorbis is not).
 pub fn is_opus(mime: &str) -> bool {
     let m = mime.to_ascii_lowercase();
-    m.starts_with("audio/ogg") || m.starts_with("audio/opus")
+    m.starts_with("audio/opus") || (m.starts_with("audio/ogg") && m.contains("opus"))
 }
 
 /// Width, height and a small JPEG thumbnail of an image (None when it does not decode).

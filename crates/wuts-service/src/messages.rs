@@ -233,6 +233,18 @@ impl Services {
         live: &std::sync::Arc<wuts_device::LiveDevice>,
         out: Outgoing,
     ) -> DomainResult<Delivered> {
+        self.deliver_as(device, live, out, None).await
+    }
+
+    /// [`Self::deliver`], for media job `job_id` when one sends it (its `message.sent` names
+    /// the job, and settles it).
+    pub(crate) async fn deliver_as(
+        &self,
+        device: &Device,
+        live: &std::sync::Arc<wuts_device::LiveDevice>,
+        out: Outgoing,
+        job_id: Option<String>,
+    ) -> DomainResult<Delivered> {
         let to = jid("number", &out.to)?;
         // WhatsApp takes a refused group message and says so only in its ack, after the send
         // answered: a group the account may not write to is refused here, clearly.
@@ -266,6 +278,7 @@ impl Services {
             timer: i64::from(timer),
             queued_at: row.sent_at,
             message_type: out.kind.clone(),
+            job_id: job_id.clone(),
         };
         self.store.queue_message(&row, &queued).await?;
         // The rest runs on its own task: a caller that hangs up while the message waits for
@@ -276,6 +289,7 @@ impl Services {
             timer,
             out,
             caller_waits: true,
+            job_id,
         };
         tokio::spawn(async move { this.send_queued(&device, &live, pending).await })
             .await
@@ -296,6 +310,7 @@ impl Services {
             timer,
             out,
             caller_waits,
+            job_id,
         } = p;
         let to = out.to.as_str();
         let chat = jid("number", to)?;
@@ -350,6 +365,7 @@ impl Services {
             mentions,
             from_queue: (!caller_waits).then_some(true),
             server_id: None,
+            job_id: job_id.clone(),
             kind,
         };
         self.store
@@ -359,6 +375,9 @@ impl Services {
                 sent_at,
             )
             .await?;
+        if let Some(job_id) = &job_id {
+            self.store.finish_job(job_id, &message_id, sent_at).await?;
+        }
         Ok(Delivered {
             message_id,
             recipient_pn,
@@ -387,6 +406,8 @@ pub(crate) struct Pending {
     pub timer: u32,
     pub out: Outgoing,
     pub caller_waits: bool,
+    /// The media job that sends it, when one does.
+    pub job_id: Option<String>,
 }
 
 pub(crate) struct Delivered {

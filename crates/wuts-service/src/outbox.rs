@@ -44,22 +44,34 @@ impl Services {
         }
     }
 
-    async fn drain(&self, device_id: &str, before: i64) -> DomainResult<()> {
-        // Wait for the device to come back (it is being restored).
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-        let live = loop {
+    /// The device's live runtime once it is connected (it may be being restored), waiting at
+    /// most `limit`.
+    pub(crate) async fn wait_live(
+        &self,
+        device_id: &str,
+        limit: Duration,
+    ) -> DomainResult<std::sync::Arc<wuts_device::LiveDevice>> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
             if let Some(l) = self.devices.get(device_id).await {
                 if l.wait_connected(Duration::from_secs(5)).await {
-                    break l;
+                    return Ok(l);
                 }
             }
             if tokio::time::Instant::now() > deadline {
-                return Err(DomainError::DeviceNotReady(
-                    "device did not reconnect; its queue waits for the next start".into(),
-                ));
+                return Err(DomainError::DeviceNotReady(format!(
+                    "the device did not connect within {} s",
+                    limit.as_secs()
+                )));
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
-        };
+        }
+    }
+
+    async fn drain(&self, device_id: &str, before: i64) -> DomainResult<()> {
+        // Wait for the device to come back (it is being restored); what is queued waits for
+        // the next start otherwise.
+        let live = self.wait_live(device_id, Duration::from_secs(120)).await?;
         let device = live.device.clone();
         for q in self.store.queued(device_id).await? {
             if q.queued_at >= before {
@@ -86,6 +98,7 @@ impl Services {
                     content,
                 },
                 caller_waits: false,
+                job_id: q.job_id,
             };
             self.send_queued(&device, &live, pending).await?;
         }

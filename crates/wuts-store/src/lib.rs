@@ -10,6 +10,7 @@ mod devices;
 mod error;
 pub mod event_outputs;
 pub mod events;
+pub mod jobs;
 pub mod labels;
 pub mod media;
 pub mod messages;

@@ -19,16 +19,19 @@ pub struct Queued {
     pub queued_at: i64,
     /// The message's type (from its row).
     pub message_type: String,
+    /// The media job that sends it, when one does.
+    pub job_id: Option<String>,
 }
 
 impl Store {
-    /// Records an outgoing message (status `queued`) and its outbox entry, in one transaction.
+    /// Records an outgoing message (status `queued`) and its outbox entry, in one transaction;
+    /// a job's message also moves its job to `sending`.
     pub async fn queue_message(&self, m: &MessageRow, q: &Queued) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         crate::messages::insert_message(m).execute(&mut *tx).await?;
         sqlx::query(
-            "INSERT INTO outbox (device_id, message_id, chat_jid, payload, timer, queued_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO outbox (device_id, message_id, chat_jid, payload, timer, queued_at, \
+                job_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&q.device_id)
         .bind(&q.message_id)
@@ -36,8 +39,18 @@ impl Store {
         .bind(&q.payload)
         .bind(q.timer)
         .bind(q.queued_at)
+        .bind(&q.job_id)
         .execute(&mut *tx)
         .await?;
+        if let Some(job_id) = &q.job_id {
+            sqlx::query(
+                "UPDATE media_jobs SET status = 'sending', message_id = $2 WHERE job_id = $1",
+            )
+            .bind(job_id)
+            .bind(&q.message_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -95,7 +108,7 @@ impl Store {
     pub async fn queued(&self, device_id: &str) -> StoreResult<Vec<Queued>> {
         let rows = sqlx::query(
             "SELECT o.device_id, o.message_id, o.chat_jid, o.payload, o.timer, o.queued_at, \
-                    COALESCE(m.message_type, 'unknown') \
+                    COALESCE(m.message_type, 'unknown'), o.job_id \
              FROM outbox o LEFT JOIN messages m \
                ON m.device_id = o.device_id AND m.message_id = o.message_id \
              WHERE o.device_id = $1 ORDER BY o.queued_at, o.message_id",
@@ -113,6 +126,7 @@ impl Store {
                 timer: r.get(4),
                 queued_at: r.get(5),
                 message_type: r.get(6),
+                job_id: r.get(7),
             })
             .collect())
     }

@@ -71,6 +71,20 @@ pub struct Config {
     pub events_amqp_url: Option<String>,
     /// The durable topic exchange events are published to.
     pub events_amqp_exchange: String,
+    /// The `ffmpeg` program for media conversion (`ffprobe` is taken from beside it); unset:
+    /// found on `PATH`. Without it the server runs and conversions answer 503.
+    pub ffmpeg: Option<String>,
+    /// Conversions at once (0: half the cores, at least 1); the others wait.
+    pub convert_concurrency: usize,
+    /// Seconds one FFmpeg run may take before it is killed and its job fails.
+    pub convert_timeout_secs: u64,
+    /// Address space one FFmpeg process may map, MiB (0: unbounded).
+    pub convert_memory_mb: u64,
+    /// Directory for conversion files (unset: the system's temporary directory).
+    pub convert_dir: Option<String>,
+    /// Audio and video larger than this many bytes go through a job (202) even when nothing
+    /// needs converting.
+    pub media_async_bytes: u64,
 }
 
 impl Default for Config {
@@ -106,6 +120,12 @@ impl Default for Config {
             events_nats_stream: "WUTS".into(),
             events_amqp_url: None,
             events_amqp_exchange: "wuts.events".into(),
+            ffmpeg: None,
+            convert_concurrency: 0,
+            convert_timeout_secs: 120,
+            convert_memory_mb: 2048,
+            convert_dir: None,
+            media_async_bytes: 16 * 1024 * 1024,
         }
     }
 }

@@ -33,8 +33,31 @@ pub async fn services(cfg: &Config) -> anyhow::Result<Services> {
                 restore_concurrency: cfg.restore_concurrency,
             },
             outputs: Default::default(),
+            transcode: transcode_config(cfg),
+            media_async_bytes: cfg.media_async_bytes,
         },
     ))
+}
+
+/// How media conversions run, from the configuration.
+fn transcode_config(cfg: &Config) -> wuts_service::transcode::TranscodeConfig {
+    let defaults = wuts_service::transcode::TranscodeConfig::default();
+    let given = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(std::path::PathBuf::from)
+    };
+    wuts_service::transcode::TranscodeConfig {
+        ffmpeg: given(&cfg.ffmpeg),
+        concurrency: match cfg.convert_concurrency {
+            0 => defaults.concurrency,
+            n => n,
+        },
+        time_limit: Duration::from_secs(cfg.convert_timeout_secs.max(1)),
+        memory_mb: cfg.convert_memory_mb,
+        work_dir: given(&cfg.convert_dir),
+    }
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then drains in-flight requests.
@@ -89,6 +112,8 @@ pub async fn serve(
     services.devices().restore_all().await;
     // What was queued and not sent before a restart goes out once its device is back.
     services.resume_outbox().await;
+    // Media jobs (202 sends) that had not ended run again, or are settled.
+    services.resume_jobs().await;
     let closing = services.clone();
     wuts_api::server::serve(listener, app, cfg.server_limits(), async move {
         shutdown.await;

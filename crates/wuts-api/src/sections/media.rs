@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wuts_core::time::rfc3339;
 use wuts_core::Principal;
-use wuts_service::media::{MediaKind, MediaRequest, SentMedia};
+use wuts_service::media::{MediaKind, MediaRequest, MediaSend, SentMedia};
 use wuts_service::Target;
 
 /// Media sends carry base64 bodies: a 64 MB video is about 86 MB of JSON.
@@ -97,6 +97,24 @@ fn respond(kind: MediaKind, m: SentMedia, caller: &Principal) -> MediaSendRespon
     }
 }
 
+/// The 202 answer of a send accepted as a media job (WUTS's shape, with `timestamp` and
+/// `metadata` as every send answer has them).
+#[derive(Serialize, ToSchema)]
+pub struct MediaProcessingResponse {
+    success: bool,
+    /// Empty: the message gets its id when it is sent (`message.sent` carries it and the
+    /// `job_id`; so does `GET /jobs/{job_id}`).
+    message_id: String,
+    timestamp: String,
+    /// `processing`.
+    status: &'static str,
+    chat_jid: String,
+    job_id: String,
+    /// `device_id`, `user_id`, `async_processing` (true).
+    #[schema(value_type = Object)]
+    metadata: Value,
+}
+
 async fn send(
     s: &AppState,
     at: &Target,
@@ -104,12 +122,28 @@ async fn send(
     to: &str,
     kind: MediaKind,
     r: MediaRequest,
-) -> ApiResult<axum::Json<MediaSendResponse>> {
+) -> ApiResult<Response> {
     let sent = s
         .services
         .send_media(at, recipient_field, to, kind, r)
         .await?;
-    Ok(axum::Json(respond(kind, sent, at.principal())))
+    Ok(match sent {
+        MediaSend::Sent(m) => axum::Json(respond(kind, m, at.principal())).into_response(),
+        MediaSend::Processing(j) => (
+            axum::http::StatusCode::ACCEPTED,
+            axum::Json(MediaProcessingResponse {
+                success: true,
+                message_id: String::new(),
+                timestamp: rfc3339(j.accepted_at),
+                status: "processing",
+                chat_jid: j.chat_jid,
+                job_id: j.job_id,
+                metadata: json!({"device_id": j.device.id, "user_id": at.principal().user_id,
+                    "async_processing": true}),
+            }),
+        )
+            .into_response(),
+    })
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -137,7 +171,7 @@ pub struct ImageRequest {
 async fn send_image(
     State(s): State<AppState>,
     DeviceJson { at, body: b }: DeviceJson<ImageRequest>,
-) -> ApiResult<axum::Json<MediaSendResponse>> {
+) -> ApiResult<Response> {
     let r = MediaRequest {
         data: b.image,
         url: b.image_url,
@@ -162,31 +196,37 @@ pub struct VideoRequest {
     seconds: Option<u32>,
     #[serde(default, rename = "viewOnce")]
     view_once: bool,
-    /// Accepted; thumbnails are only sent when given (`thumbnail`).
-    #[serde(rename = "generateThumbnail")]
-    #[allow(dead_code)]
-    generate_thumbnail: Option<bool>,
-    /// A JPEG thumbnail, base64.
+    /// A JPEG frame of the video as its thumbnail (FFmpeg; the send becomes a 202 job) when
+    /// no `thumbnail` is given.
+    #[serde(default, rename = "generateThumbnail")]
+    generate_thumbnail: bool,
+    /// A JPEG thumbnail, base64 (wins over `generateThumbnail`).
     thumbnail: Option<String>,
-    /// Accepted; this gateway does not convert video (see docs/compat.md).
-    #[serde(rename = "convertToMP4")]
-    #[allow(dead_code)]
-    convert_to_mp4: Option<bool>,
+    /// Convert to H.264/AAC MP4 with `+faststart` (FFmpeg; a 202 job). Videos that are not
+    /// MP4, 3GPP or QuickTime are converted anyway.
+    #[serde(default, rename = "convertToMP4")]
+    convert_to_mp4: bool,
+    /// A GIF-like clip: sent without sound, played in a loop (a GIF in `video` is converted).
+    #[serde(default, rename = "gifPlayback")]
+    gif_playback: bool,
     delay: Option<f64>,
     #[serde(default, alias = "mentioned")]
     mentions: Vec<String>,
     device_id: Option<String>,
 }
 
-/// Sends a video (MP4, 3GPP or QuickTime; at most 64 MB), streamed to WhatsApp from a URL.
+/// Sends a video (at most 64 MB). MP4, 3GPP and QuickTime go as they are; anything else, or
+/// `convertToMP4`/`generateThumbnail`, or more than the async threshold, is accepted as a job
+/// (202) and sent when converted.
 #[utoipa::path(post, path = "/send/video", tag = "messages", security(("bearerAuth" = [])), params(DeviceQuery),
     request_body = VideoRequest,
-    responses((status = 200, body = MediaSendResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 200, body = MediaSendResponse), (status = 202, body = MediaProcessingResponse),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_video(
     State(s): State<AppState>,
     DeviceJson { at, body: b }: DeviceJson<VideoRequest>,
-) -> ApiResult<axum::Json<MediaSendResponse>> {
+) -> ApiResult<Response> {
     let r = MediaRequest {
         data: b.video,
         url: b.video_url,
@@ -196,6 +236,9 @@ async fn send_video(
         thumbnail: b.thumbnail,
         mentions: b.mentions,
         delay: b.delay,
+        convert_mp4: b.convert_to_mp4,
+        generate_thumbnail: b.generate_thumbnail,
+        gif_playback: b.gif_playback,
         ..Default::default()
     };
     let kind = MediaKind::Video;
@@ -209,7 +252,8 @@ pub struct AudioRequest {
     number: String,
     audio: Option<String>,
     audio_url: Option<String>,
-    /// A voice note: must be Ogg Opus; its duration and waveform are computed.
+    /// A voice note: anything that is not Ogg Opus is converted (FFmpeg; a 202 job); its
+    /// duration and a waveform of the decoded audio are computed.
     #[serde(default)]
     ptt: bool,
     #[serde(default, rename = "viewOnce")]
@@ -220,15 +264,18 @@ pub struct AudioRequest {
     device_id: Option<String>,
 }
 
-/// Sends audio or a voice note (Ogg Opus, MP3, M4A/AAC or AMR; at most 16 MB).
+/// Sends audio or a voice note (at most 16 MB). Ogg Opus goes as it is, and MP3, M4A/AAC and
+/// AMR too as an audio file; any other audio, and anything but Ogg Opus as a voice note, is
+/// converted to Ogg Opus (mono, 48 kHz) in a job (202).
 #[utoipa::path(post, path = "/send/audio", tag = "messages", security(("bearerAuth" = [])), params(DeviceQuery),
     request_body = AudioRequest,
-    responses((status = 200, body = MediaSendResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 200, body = MediaSendResponse), (status = 202, body = MediaProcessingResponse),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn send_audio(
     State(s): State<AppState>,
     DeviceJson { at, body: b }: DeviceJson<AudioRequest>,
-) -> ApiResult<axum::Json<MediaSendResponse>> {
+) -> ApiResult<Response> {
     let r = MediaRequest {
         data: b.audio,
         url: b.audio_url,
@@ -268,7 +315,7 @@ pub struct DocumentRequest {
 async fn send_document(
     State(s): State<AppState>,
     DeviceJson { at, body: b }: DeviceJson<DocumentRequest>,
-) -> ApiResult<axum::Json<MediaSendResponse>> {
+) -> ApiResult<Response> {
     let r = MediaRequest {
         data: b.document,
         url: b.document_url,
@@ -303,7 +350,7 @@ pub struct StickerRequest {
 async fn send_sticker(
     State(s): State<AppState>,
     DeviceJson { at, body: b }: DeviceJson<StickerRequest>,
-) -> ApiResult<axum::Json<MediaSendResponse>> {
+) -> ApiResult<Response> {
     let r = MediaRequest {
         data: b.sticker,
         url: b.sticker_url,

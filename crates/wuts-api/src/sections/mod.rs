@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod event_outputs;
 pub mod groups;
 pub mod instances;
+pub mod jobs;
 pub mod labels;
 pub mod media;
 pub mod messages;

@@ -24,6 +24,24 @@ pub struct HealthResponse {
     /// node unready: events wait in the database until it is back.
     #[serde(skip_serializing_if = "Option::is_none")]
     outputs: Option<Vec<super::event_outputs::OutputState>>,
+    /// `GET /ready` only: media conversion (FFmpeg). Without it the node still serves; the
+    /// sends that need a conversion answer 503 naming what to install.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    media_conversion: Option<ConversionState>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversionState {
+    available: bool,
+    /// The `ffmpeg` program used.
+    ffmpeg: Option<String>,
+    version: Option<String>,
+    /// Why conversion is unavailable.
+    reason: Option<String>,
+    /// Conversions at once, running now, waiting for a slot.
+    concurrency: usize,
+    running: usize,
+    waiting: usize,
 }
 
 /// The process is up.
@@ -33,6 +51,7 @@ async fn health() -> axum::Json<HealthResponse> {
         success: true,
         status: "ok",
         outputs: None,
+        media_conversion: None,
     })
 }
 
@@ -51,6 +70,18 @@ async fn ready(State(s): State<AppState>) -> ApiResult<axum::Json<HealthResponse
                 .map(super::event_outputs::state)
                 .collect(),
         ),
+        media_conversion: Some({
+            let c = s.services.conversion_status();
+            ConversionState {
+                available: c.available,
+                ffmpeg: c.ffmpeg,
+                version: c.version,
+                reason: c.reason,
+                concurrency: c.concurrency,
+                running: c.running,
+                waiting: c.waiting,
+            }
+        }),
     }))
 }
 

@@ -38,10 +38,28 @@ pub struct MessageData {
     /// Channel posts: the server's number of the post (`MessageServerID`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_id: Option<u64>,
+    /// A send that answered 202: the media job that sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
     /// The kind's own fields (`location`, `contacts`, `poll`, `media`, `original_message_id`,
     /// ...), as `wuts_device::convert` reads them for both directions.
     #[serde(flatten)]
     pub kind: Map<String, Value>,
+}
+
+/// `message.failed`: a send accepted with 202 (a media job) that could not be sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MessageFailedData {
+    pub job_id: String,
+    /// The message's id when it got one before failing, else empty.
+    pub message_id: String,
+    pub chat_jid: String,
+    pub is_group: bool,
+    /// `audio`, `video`.
+    pub message_type: String,
+    /// Why, in words (the conversion's error, the time limit, the upload's failure, ...).
+    pub error: String,
+    pub timestamp: String,
 }
 
 /// `message.delivered`, `message.read` (played voice notes and videos too).

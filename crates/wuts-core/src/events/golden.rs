@@ -44,6 +44,7 @@ fn message(from_me: bool, kind: &str, content: Option<&str>) -> MessageData {
         mentions: Vec::new(),
         from_queue: None,
         server_id: None,
+        job_id: None,
         kind: Default::default(),
     }
 }
@@ -100,6 +101,15 @@ fn samples() -> Vec<Event> {
     vec![
         Event::MessageReceived(received),
         Event::MessageSent(location),
+        Event::MessageFailed(MessageFailedData {
+            job_id: s("job_3f1c2a9e7b6d4e0f8a1b2c3d4e5f6071"),
+            message_id: String::new(),
+            chat_jid: s(PN),
+            is_group: false,
+            message_type: s("audio"),
+            error: s("conversion took longer than the limit of 120 s"),
+            timestamp: s(AT),
+        }),
         Event::MessageDelivered(receipt("delivered")),
         Event::MessageRead(receipt("read")),
         Event::MessageUndecryptable(UndecryptableData {

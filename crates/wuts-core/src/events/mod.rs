@@ -41,6 +41,7 @@ macro_rules! catalogue {
 catalogue! {
     MessageReceived(MessageData) = "message.received",
     MessageSent(MessageData) = "message.sent",
+    MessageFailed(MessageFailedData) = "message.failed",
     MessageDelivered(ReceiptData) = "message.delivered",
     MessageRead(ReceiptData) = "message.read",
     MessageUndecryptable(UndecryptableData) = "message.undecryptable",
@@ -109,10 +110,10 @@ mod golden;
 #[cfg(test)]
 mod tests {
     #[test]
-    fn catalogue_has_58_unique_names() {
+    fn catalogue_has_59_unique_names() {
         let mut names = super::EVENT_NAMES.to_vec();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), 58);
+        assert_eq!(names.len(), 59);
     }
 }
