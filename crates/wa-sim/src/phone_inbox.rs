@@ -27,6 +27,52 @@ pub struct PhoneMessage {
     pub text: Option<String>,
     /// Unix seconds, from the stanza.
     pub timestamp: u64,
+    /// Audio and video: what the phone would show of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<PhoneMedia>,
+}
+
+/// What a phone shows of a voice note, an audio file or a video before downloading it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhoneMedia {
+    pub mimetype: Option<String>,
+    pub seconds: Option<u32>,
+    pub file_length: Option<u64>,
+    pub ptt: bool,
+    /// The voice note's waveform points, as sent.
+    pub waveform: Vec<u8>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The inline JPEG thumbnail, as sent.
+    pub thumbnail_bytes: usize,
+    pub gif_playback: bool,
+}
+
+fn media_of(m: &wa::Message) -> Option<PhoneMedia> {
+    if let Some(a) = m.audio_message.as_option() {
+        return Some(PhoneMedia {
+            mimetype: a.mimetype.clone(),
+            seconds: a.seconds,
+            file_length: a.file_length,
+            ptt: a.ptt.unwrap_or(false),
+            waveform: a.waveform.clone().unwrap_or_default(),
+            width: None,
+            height: None,
+            thumbnail_bytes: 0,
+            gif_playback: false,
+        });
+    }
+    m.video_message.as_option().map(|v| PhoneMedia {
+        mimetype: v.mimetype.clone(),
+        seconds: v.seconds,
+        file_length: v.file_length,
+        ptt: false,
+        waveform: Vec::new(),
+        width: v.width,
+        height: v.height,
+        thumbnail_bytes: v.jpeg_thumbnail.as_ref().map_or(0, Vec::len),
+        gif_playback: v.gif_playback.unwrap_or(false),
+    })
 }
 
 /// Reads what the phones receive, one message at a time.
@@ -121,6 +167,7 @@ async fn handle(sim: &Arc<Sim>, phone: &str, node: &Node) -> anyhow::Result<()> 
         kind: kind.to_string(),
         text,
         timestamp: attr(node, "t").and_then(|t| t.parse().ok()).unwrap_or(0),
+        media: media_of(&message),
     };
     if let Some(a) = sim.lock().accounts.get_mut(phone) {
         a.phone_messages.push(kept);
@@ -146,6 +193,7 @@ fn channel_post(sim: &Sim, phone: &str, node: &Node, from: String) -> anyhow::Re
         kind: kind.to_string(),
         text,
         timestamp: attr(node, "t").and_then(|t| t.parse().ok()).unwrap_or(0),
+        media: media_of(&message),
     };
     if let Some(a) = sim.lock().accounts.get_mut(phone) {
         a.phone_messages.push(kept);

@@ -19,6 +19,7 @@ mod http_server;
 mod instances;
 mod labels;
 mod media;
+mod media_jobs;
 mod messages;
 mod newsletters;
 mod operations;
