@@ -464,7 +464,7 @@ async fn webhook_prestaging_on_register_and_users(b: Backend) {
         .await;
     assert_eq!(st, StatusCode::OK, "{w}");
     assert_eq!(w["webhook"]["webhook_url"], json!("https://recv.test/wuts"));
-    assert_eq!(w["webhook"]["enabled_events"].as_array().unwrap().len(), 58);
+    assert_eq!(w["webhook"]["enabled_events"].as_array().unwrap().len(), 59);
 
     let (st, u) = app
         .post("/users", admin, json!({"email": "b@hooks.test", "password": PASSWORD, "webhook_url": "https://other.test/in"}))

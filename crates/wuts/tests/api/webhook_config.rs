@@ -139,7 +139,7 @@ async fn events_and_user_webhook(b: Backend) {
     let (st, ev) = app.get("/webhook/events", &admin).await;
     assert_eq!(st, StatusCode::OK);
     let events = ev["events"].as_array().unwrap();
-    assert_eq!(events.len(), 58);
+    assert_eq!(events.len(), 59);
     for name in [
         "message.received",
         "connection.keepalive_restored",
