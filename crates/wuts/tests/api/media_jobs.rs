@@ -271,6 +271,10 @@ async fn voice_notes_and_videos_are_converted(b: Backend) {
     assert_error(st, &e, StatusCode::NOT_FOUND, "NOT_FOUND");
     let res = app.http.get(format!("{}/jobs/{job_id}", app.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // A user of the same tenant may not use the admin's device, nor read its jobs.
+    let (st, e) = app.get(&format!("/jobs/{job_id}"), &user_b).await;
+    assert!(st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND, "{st}: {e}");
+    assert_eq!(e["success"], json!(false));
     let (st, _) = app.get("/jobs/job_nope", &admin).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     convert_dir_is_empty(work.path());

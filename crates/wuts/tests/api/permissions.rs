@@ -288,6 +288,7 @@ async fn case(app: &TestApp, w: &World, name: &'static str) -> Case {
             format!("/messages/3EB0X/media?device_id={}", fresh_device().await),
             None,
         ),
+        "GET /jobs/{job_id}" => (Method::GET, "/jobs/job_nope".to_string(), None),
         "POST /groups" => (
             Method::POST,
             format!("/groups?device_id={}", fresh_device().await),
@@ -881,6 +882,11 @@ fn expected(name: &str, who: Who) -> StatusCode {
             User | Admin | Manager | OtherTenantAdmin => NOTFOUND,
             _ => UNAUTH,
         },
+        // No such job in the caller's tenant (media_jobs tests a real one across tenants).
+        "GET /jobs/{job_id}" => match who {
+            User | Admin | Manager | OtherTenantAdmin => NOTFOUND,
+            _ => UNAUTH,
+        },
         "POST /webhook/dead-letters/{id}/redeliver" | "GET /messages/{id}/status" => match who {
             User => NOTFOUND,
             Admin | Manager => FORBID,
@@ -983,6 +989,7 @@ const ENDPOINTS: &[&str] = &[
     "POST /messages/history/request",
     "GET /messages/queue",
     "GET /messages/{id}/media",
+    "GET /jobs/{job_id}",
     "POST /groups",
     "GET /groups",
     "GET /groups/{jid}",

@@ -157,14 +157,14 @@ async fn events_and_user_webhook(b: Backend) {
         .await;
     assert_eq!(st, StatusCode::OK, "{u}");
     assert_eq!(u["data"]["webhook_url"], json!("https://later.test/in"));
-    assert_eq!(u["data"]["events_count"], json!(58));
-    assert_eq!(u["data"]["available_events"].as_array().unwrap().len(), 58);
+    assert_eq!(u["data"]["events_count"], json!(59));
+    assert_eq!(u["data"]["available_events"].as_array().unwrap().len(), 59);
     // Devices created afterwards get it with every event.
     let device = app.device(&admin, "later").await;
     let (_, w) = app
         .get(&format!("/webhook?device_id={device}"), &admin)
         .await;
     assert_eq!(w["webhook"]["webhook_url"], json!("https://later.test/in"));
-    assert_eq!(w["webhook"]["enabled_events"].as_array().unwrap().len(), 58);
+    assert_eq!(w["webhook"]["enabled_events"].as_array().unwrap().len(), 59);
     app.stop().await;
 }
