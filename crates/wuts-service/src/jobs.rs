@@ -114,8 +114,7 @@ pub(crate) fn plan(
         MediaKind::Video => {
             let gif = o.gif_playback || m == "image/gif";
             Work::Video {
-                convert: o.convert_mp4 || gif && m == "image/gif"
-                    || !crate::media::accepted(MediaKind::Video, &c.mime),
+                convert: o.convert_mp4 || !crate::media::accepted(MediaKind::Video, &c.mime),
                 thumbnail: o.generate_thumbnail && c.out.jpeg_thumbnail.is_none(),
                 gif,
             }

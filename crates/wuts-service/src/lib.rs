@@ -29,8 +29,8 @@ pub mod proxy;
 pub mod receipts;
 pub mod status;
 pub mod stream;
-pub mod transcode;
 mod tenants;
+pub mod transcode;
 mod users;
 pub mod webhooks;
 
@@ -139,9 +139,7 @@ impl Services {
             master_override,
             devices,
             closing,
-            transcoder: std::sync::Arc::new(transcode::Transcoder::new(
-                config_transcode,
-            )),
+            transcoder: std::sync::Arc::new(transcode::Transcoder::new(config_transcode)),
         }
     }
 

@@ -267,7 +267,9 @@ impl Services {
         let (device, live, message) = (p.device, p.live, p.message);
         crate::messages::pause(delay).await;
         let delivered = self
-            .deliver_media(&device, &live, &to, field, message, &out, &mime, size_bytes, None)
+            .deliver_media(
+                &device, &live, &to, field, message, &out, &mime, size_bytes, None,
+            )
             .await?;
         Ok(MediaSend::Sent(SentMedia {
             sent: SentKind {
@@ -397,7 +399,8 @@ impl Services {
             .or(r.mime_type.clone())
             .unwrap_or_else(|| "application/octet-stream".into());
         let source_field = if from_data { field } else { url_field };
-        if !accepted(kind, &mime) && !(may_convert && convertible(kind, &mime)) {
+        let takes = accepted(kind, &mime) || (may_convert && convertible(kind, &mime));
+        if !takes {
             return Err(DomainError::field(
                 source_field,
                 format!("{mime} is not a supported {field} format"),

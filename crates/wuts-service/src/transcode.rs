@@ -128,7 +128,9 @@ impl Transcoder {
     pub fn new(config: TranscodeConfig) -> Self {
         let tools = find_tools(config.ffmpeg.as_deref());
         match &tools {
-            Ok(t) => tracing::info!(ffmpeg = %t.ffmpeg.display(), version = %t.version, "media conversion available"),
+            Ok(t) => {
+                tracing::info!(ffmpeg = %t.ffmpeg.display(), version = %t.version, "media conversion available")
+            }
             Err(e) => tracing::warn!("media conversion unavailable: {e}"),
         }
         let work_dir = config
@@ -223,10 +225,9 @@ impl Transcoder {
         .chain([input.as_os_str().to_owned()])
         .collect();
         let limit = self.config.time_limit.min(Duration::from_secs(20));
-        let out = self
-            .run(&tools.ffprobe, args, limit)
-            .await
-            .map_err(|e| DomainError::field(field, format!("is not a readable media file ({e})")))?;
+        let out = self.run(&tools.ffprobe, args, limit).await.map_err(|e| {
+            DomainError::field(field, format!("is not a readable media file ({e})"))
+        })?;
         let v: serde_json::Value = serde_json::from_slice(&out)
             .map_err(|_| DomainError::field(field, "is not a readable media file"))?;
         let mut p = Probe {
@@ -263,8 +264,25 @@ impl Transcoder {
         let pcm = dir.join("wave.raw");
         let mut args = ffmpeg_head(input);
         args.extend(strs(&[
-            "-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1", "-ac", "1", "-ar",
-            "48000", "-c:a", "libopus", "-b:a", "32k", "-vbr", "on", "-application", "voip",
+            "-map",
+            "0:a:0",
+            "-vn",
+            "-sn",
+            "-dn",
+            "-map_metadata",
+            "-1",
+            "-ac",
+            "1",
+            "-ar",
+            "48000",
+            "-c:a",
+            "libopus",
+            "-b:a",
+            "32k",
+            "-vbr",
+            "on",
+            "-application",
+            "voip",
         ]));
         args.extend(strs(&["-fs", &max_bytes.to_string(), "-f", "ogg"]));
         args.push(ogg.clone().into());
@@ -359,7 +377,9 @@ impl Transcoder {
             if plan.gif {
                 args.extend(strs(&["-an"]));
             } else {
-                args.extend(strs(&["-map", "0:a:0?", "-c:a", "aac", "-b:a", "96k", "-ac", "2"]));
+                args.extend(strs(&[
+                    "-map", "0:a:0?", "-c:a", "aac", "-b:a", "96k", "-ac", "2",
+                ]));
             }
             args.extend(strs(&[
                 "-map_metadata",
@@ -539,7 +559,10 @@ fn ffmpeg_head(input: &Path) -> Vec<OsString> {
 fn within(path: &Path, max_bytes: u64, field: &str) -> DomainResult<()> {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if len == 0 {
-        return Err(DomainError::field(field, "converted to nothing (no audio or video in it?)"));
+        return Err(DomainError::field(
+            field,
+            "converted to nothing (no audio or video in it?)",
+        ));
     }
     if len >= max_bytes {
         return Err(DomainError::field(
@@ -583,7 +606,13 @@ fn waveform_of(pcm: &Path) -> std::io::Result<(u32, Vec<u8>)> {
     let max = means.iter().cloned().fold(0.0, f64::max);
     let wave = means
         .iter()
-        .map(|m| if max > 0.0 { (m / max * 100.0).round() as u8 } else { 0 })
+        .map(|m| {
+            if max > 0.0 {
+                (m / max * 100.0).round() as u8
+            } else {
+                0
+            }
+        })
         .collect();
     let seconds = ((samples as f64 / WAVEFORM_RATE as f64).round() as u32).max(1);
     Ok((seconds, wave))

@@ -136,10 +136,12 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM media_jobs WHERE job_id = $1"))
-            .bind(job_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM media_jobs WHERE job_id = $1"
+        ))
+        .bind(job_id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(job_of))
     }
 
@@ -202,7 +204,16 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        append_event(&mut tx, device_id, &event.id, event.name, &event.data, now, false).await?;
+        append_event(
+            &mut tx,
+            device_id,
+            &event.id,
+            event.name,
+            &event.data,
+            now,
+            false,
+        )
+        .await?;
         tx.commit().await?;
         self.signal_events();
         Ok(true)

@@ -45,7 +45,14 @@ fn probe(dir: &Path, bytes: &[u8]) -> Value {
     let path = dir.join(format!("probe-{}", uuid::Uuid::new_v4()));
     std::fs::write(&path, bytes).unwrap();
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+        ])
         .arg(&path)
         .output()
         .unwrap();
@@ -66,9 +73,15 @@ fn assert_envelope(wave: &[Value]) {
         mean(&wave[36..44]),
         mean(&wave[52..60]),
     );
-    assert!(quiet1 < 5.0 && quiet2 < 5.0, "silence is not flat: {wave:?}");
+    assert!(
+        quiet1 < 5.0 && quiet2 < 5.0,
+        "silence is not flat: {wave:?}"
+    );
     assert!(loud > 85.0, "the loud second is not the peak: {wave:?}");
-    assert!((35.0..65.0).contains(&half), "half loudness not half: {wave:?}");
+    assert!(
+        (35.0..65.0).contains(&half),
+        "half loudness not half: {wave:?}"
+    );
 }
 
 /// Polls `GET /jobs/{id}` until the job has ended (within 90 s).
@@ -116,7 +129,12 @@ async fn download(app: &TestApp, token: &str, id: &str) -> Vec<u8> {
 
 /// Sends through a path that must answer 202; answers the job id once the job is `done`, the
 /// job, and the message id.
-async fn accepted_then_done(app: &TestApp, token: &str, path: &str, body: Value) -> (Value, String) {
+async fn accepted_then_done(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: Value,
+) -> (Value, String) {
     let (st, r) = app.post(path, token, body).await;
     assert_eq!(st, StatusCode::ACCEPTED, "{path}: {r}");
     assert_eq!(r["success"], json!(true));
@@ -155,10 +173,31 @@ async fn voice_notes_and_videos_are_converted(b: Backend) {
     let sent_a = hook(&app, &admin, &["message.sent", "message.failed"]).await;
     let rx_b = hook(&app, &user_b, &["message.received"]).await;
     let (_, ready) = app.get("/ready", &admin).await;
-    assert_eq!(ready["media_conversion"]["available"], json!(true), "{ready}");
+    assert_eq!(
+        ready["media_conversion"]["available"],
+        json!(true),
+        "{ready}"
+    );
 
-    let mp3 = ffmpeg(media.path(), &["-f", "lavfi", "-i", ENVELOPE, "-c:a", "libmp3lame", "-b:a", "128k"], "env.mp3");
-    let wav = ffmpeg(media.path(), &["-f", "lavfi", "-i", ENVELOPE, "-c:a", "pcm_s16le"], "env.wav");
+    let mp3 = ffmpeg(
+        media.path(),
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            ENVELOPE,
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "128k",
+        ],
+        "env.mp3",
+    );
+    let wav = ffmpeg(
+        media.path(),
+        &["-f", "lavfi", "-i", ENVELOPE, "-c:a", "pcm_s16le"],
+        "env.wav",
+    );
     for (name, bytes, mime) in [("mp3", &mp3, "audio/mpeg"), ("wav", &wav, "audio/wav")] {
         let (job, id) = accepted_then_done(
             &app,
@@ -168,7 +207,13 @@ async fn voice_notes_and_videos_are_converted(b: Backend) {
         )
         .await;
         assert_eq!(job["kind"], json!("audio"));
-        assert!(job["input_mime_type"].as_str().unwrap().starts_with("audio/"), "{job}");
+        assert!(
+            job["input_mime_type"]
+                .as_str()
+                .unwrap()
+                .starts_with("audio/"),
+            "{job}"
+        );
         // A's message.sent names the job.
         let sent = sent_a.data_of(&id).await;
         assert_eq!(sent["job_id"], job["job_id"], "{sent}");
@@ -197,16 +242,28 @@ async fn voice_notes_and_videos_are_converted(b: Backend) {
 
     // An MP3 as an audio file (not a voice note) plays as it is: synchronous, unconverted.
     let (st, r) = app
-        .post("/send/audio", &admin, json!({"number": bb, "audio": b64(&mp3)}))
+        .post(
+            "/send/audio",
+            &admin,
+            json!({"number": bb, "audio": b64(&mp3)}),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{r}");
     assert_eq!(r["metadata"]["async_processing"], json!(false));
     let d = rx_b.data_of(r["message_id"].as_str().unwrap()).await;
     assert_eq!(d["media"]["mime_type"], json!("audio/mpeg"), "{d}");
     // An Ogg Opus voice note is not converted either; its waveform is of the decoded audio.
-    let opus = ffmpeg(media.path(), &["-f", "lavfi", "-i", ENVELOPE, "-ac", "1", "-c:a", "libopus"], "env.ogg");
+    let opus = ffmpeg(
+        media.path(),
+        &["-f", "lavfi", "-i", ENVELOPE, "-ac", "1", "-c:a", "libopus"],
+        "env.ogg",
+    );
     let (st, r) = app
-        .post("/send/audio", &admin, json!({"number": bb, "audio": b64(&opus), "ptt": true}))
+        .post(
+            "/send/audio",
+            &admin,
+            json!({"number": bb, "audio": b64(&opus), "ptt": true}),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{r}");
     assert_eq!(r["metadata"]["waveform_generated"], json!(true));
@@ -216,9 +273,27 @@ async fn voice_notes_and_videos_are_converted(b: Backend) {
     // A WebM/VP9 video, converted to MP4 with a generated thumbnail.
     let webm = ffmpeg(
         media.path(),
-        &["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2", "-f", "lavfi", "-i",
-          "sine=f=440:d=2", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
-          "-b:v", "300k", "-c:a", "libopus", "-shortest"],
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=25:duration=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=2",
+            "-c:v",
+            "libvpx-vp9",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-b:v",
+            "300k",
+            "-c:a",
+            "libopus",
+            "-shortest",
+        ],
         "clip.webm",
     );
     let (job, id) = accepted_then_done(
@@ -241,9 +316,20 @@ async fn voice_notes_and_videos_are_converted(b: Backend) {
     assert_eq!(d["media"]["has_thumbnail"], json!(true), "{d}");
     let got = download(&app, &user_b, &id).await;
     let p = probe(media.path(), &got);
-    assert!(p["format"]["format_name"].as_str().unwrap().contains("mp4"), "{p}");
-    let codecs: Vec<&str> = p["streams"].as_array().unwrap().iter().map(|s| s["codec_name"].as_str().unwrap()).collect();
-    assert!(codecs.contains(&"h264") && codecs.contains(&"aac"), "{codecs:?}");
+    assert!(
+        p["format"]["format_name"].as_str().unwrap().contains("mp4"),
+        "{p}"
+    );
+    let codecs: Vec<&str> = p["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["codec_name"].as_str().unwrap())
+        .collect();
+    assert!(
+        codecs.contains(&"h264") && codecs.contains(&"aac"),
+        "{codecs:?}"
+    );
     // +faststart: the index (moov) comes before the media data (mdat).
     let at = |box_name: &[u8]| got.windows(4).position(|w| w == box_name).unwrap();
     assert!(at(b"moov") < at(b"mdat"), "not faststart");
@@ -251,7 +337,16 @@ async fn voice_notes_and_videos_are_converted(b: Backend) {
     assert!(m["media"]["thumbnail_bytes"].as_u64().unwrap() > 100, "{m}");
 
     // A GIF as a GIF-like video: MP4 without sound, looped.
-    let gif = ffmpeg(media.path(), &["-f", "lavfi", "-i", "testsrc=size=120x90:rate=10:duration=1"], "a.gif");
+    let gif = ffmpeg(
+        media.path(),
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=120x90:rate=10:duration=1",
+        ],
+        "a.gif",
+    );
     let (_, id) = accepted_then_done(
         &app,
         &admin,
@@ -262,21 +357,55 @@ async fn voice_notes_and_videos_are_converted(b: Backend) {
     let d = rx_b.data_of(&id).await;
     assert_eq!(d["media"]["gif_playback"], json!(true), "{d}");
     let p = probe(media.path(), &download(&app, &user_b, &id).await);
-    assert_eq!(p["streams"].as_array().unwrap().len(), 1, "a GIF-like video has no sound: {p}");
+    assert_eq!(
+        p["streams"].as_array().unwrap().len(),
+        1,
+        "a GIF-like video has no sound: {p}"
+    );
 
     // Jobs are the tenant's: another tenant and no token see nothing.
     let (job_id, ..) = (job["job_id"].as_str().unwrap(),);
     let (_, _, other) = app.register("other").await;
     let (st, e) = app.get(&format!("/jobs/{job_id}"), &other).await;
     assert_error(st, &e, StatusCode::NOT_FOUND, "NOT_FOUND");
-    let res = app.http.get(format!("{}/jobs/{job_id}", app.base)).send().await.unwrap();
+    let res = app
+        .http
+        .get(format!("{}/jobs/{job_id}", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     // A user of the same tenant may not use the admin's device, nor read its jobs.
     let (st, e) = app.get(&format!("/jobs/{job_id}"), &user_b).await;
-    assert!(st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND, "{st}: {e}");
+    assert!(
+        st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND,
+        "{st}: {e}"
+    );
     assert_eq!(e["success"], json!(false));
     let (st, _) = app.get("/jobs/job_nope", &admin).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
+    // The conversions are counted (the recorder is the test process's: at least ours).
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for series in [
+        "wuts_media_conversions_total{kind=\"audio\",outcome=\"done\"}",
+        "wuts_media_conversions_total{kind=\"video\",outcome=\"done\"}",
+        "wuts_media_conversion_seconds_count{kind=\"video\"}",
+    ] {
+        let n: f64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0);
+        assert!(n >= 2.0, "{series} is {n} in:\n{metrics}");
+    }
     convert_dir_is_empty(work.path());
     app.stop().await;
     sim.stop().await;
@@ -304,7 +433,11 @@ async fn conversion_failures_are_clear(b: Backend) {
     let mut corrupt = vec![0xff, 0xfb, 0x90, 0x44];
     corrupt.extend((0..5000u32).map(|i| (i * 31 % 251) as u8));
     let (st, e) = app
-        .post("/send/audio", &admin, json!({"number": bb, "audio": b64(&corrupt), "ptt": true}))
+        .post(
+            "/send/audio",
+            &admin,
+            json!({"number": bb, "audio": b64(&corrupt), "ptt": true}),
+        )
         .await;
     assert_error(st, &e, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
     assert_eq!(e["validation"][0]["field"], json!("audio"), "{e}");
@@ -315,11 +448,25 @@ async fn conversion_failures_are_clear(b: Backend) {
             json!({"number": bb, "audio": format!("data:audio/mpeg;base64,{}", b64(&png)), "ptt": true}))
         .await;
     assert_error(st, &e, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
-    assert!(e["validation"][0]["message"].as_str().unwrap().contains("image/png"), "{e}");
+    assert!(
+        e["validation"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("image/png"),
+        "{e}"
+    );
     // A video that is a WAV.
-    let wav = ffmpeg(media.path(), &["-f", "lavfi", "-i", "sine=d=1", "-c:a", "pcm_s16le"], "s.wav");
+    let wav = ffmpeg(
+        media.path(),
+        &["-f", "lavfi", "-i", "sine=d=1", "-c:a", "pcm_s16le"],
+        "s.wav",
+    );
     let (st, e) = app
-        .post("/send/video", &admin, json!({"number": bb, "video": b64(&wav)}))
+        .post(
+            "/send/video",
+            &admin,
+            json!({"number": bb, "video": b64(&wav)}),
+        )
         .await;
     assert_error(st, &e, StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
     assert_eq!(e["validation"][0]["field"], json!("video"), "{e}");
@@ -327,19 +474,37 @@ async fn conversion_failures_are_clear(b: Backend) {
     // 20 minutes of audio take longer than the 1 s limit to convert: the job fails.
     let long = ffmpeg(
         media.path(),
-        &["-f", "lavfi", "-i", "sine=f=300:d=1200:r=8000", "-c:a", "pcm_u8", "-ar", "8000"],
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=300:d=1200:r=8000",
+            "-c:a",
+            "pcm_u8",
+            "-ar",
+            "8000",
+        ],
         "long.wav",
     );
     let (st, r) = app
-        .post("/send/audio", &admin, json!({"number": bb, "audio": b64(&long), "ptt": true}))
+        .post(
+            "/send/audio",
+            &admin,
+            json!({"number": bb, "audio": b64(&long), "ptt": true}),
+        )
         .await;
     assert_eq!(st, StatusCode::ACCEPTED, "{r}");
     let job_id = r["job_id"].as_str().unwrap().to_string();
     let job = job_end(&app, &admin, &job_id).await;
     assert_eq!(job["status"], json!("failed"), "{job}");
-    assert!(job["error"].as_str().unwrap().contains("limit of 1 s"), "{job}");
+    assert!(
+        job["error"].as_str().unwrap().contains("limit of 1 s"),
+        "{job}"
+    );
     let failed = sent_a
-        .until("message.failed", |r| r.iter().any(|x| x.1["event"] == json!("message.failed")))
+        .until("message.failed", |r| {
+            r.iter().any(|x| x.1["event"] == json!("message.failed"))
+        })
         .await;
     let f = failed
         .iter()
@@ -347,8 +512,15 @@ async fn conversion_failures_are_clear(b: Backend) {
         .unwrap();
     assert_eq!(f.1["data"]["job_id"], json!(job_id), "{}", f.1);
     assert_eq!(f.1["data"]["message_type"], json!("audio"));
-    assert_eq!(f.1["data"]["chat_jid"], json!(format!("{bb}@s.whatsapp.net")));
-    assert!(f.1["data"]["error"].as_str().unwrap().contains("limit"), "{}", f.1);
+    assert_eq!(
+        f.1["data"]["chat_jid"],
+        json!(format!("{bb}@s.whatsapp.net"))
+    );
+    assert!(
+        f.1["data"]["error"].as_str().unwrap().contains("limit"),
+        "{}",
+        f.1
+    );
     convert_dir_is_empty(work.path());
     app.stop().await;
     sim.stop().await;
@@ -383,29 +555,56 @@ async fn kill_during_conversion_sends_once(b: Backend) {
     let sender = tokens[0].clone();
     let (hooked, url) = Receiver::start(vec![]).await;
     let (st, h) = gw
-        .call(reqwest::Method::POST, "/webhook", &sender,
-            Some(json!({"webhook_url": url, "enabled_events": ["message.sent", "message.failed"]})))
+        .call(
+            reqwest::Method::POST,
+            "/webhook",
+            &sender,
+            Some(json!({"webhook_url": url, "enabled_events": ["message.sent", "message.failed"]})),
+        )
         .await;
     assert!(st.is_success(), "{h}");
     // Long enough to be converting when the kill comes.
     let long = ffmpeg(
         media.path(),
-        &["-f", "lavfi", "-i", "sine=f=300:d=900:r=8000", "-c:a", "pcm_u8", "-ar", "8000"],
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=300:d=900:r=8000",
+            "-c:a",
+            "pcm_u8",
+            "-ar",
+            "8000",
+        ],
         "long.wav",
     );
     let (st, r) = gw
-        .call(reqwest::Method::POST, "/send/audio", &sender,
-            Some(json!({"number": bb, "audio": b64(&long), "ptt": true})))
+        .call(
+            reqwest::Method::POST,
+            "/send/audio",
+            &sender,
+            Some(json!({"number": bb, "audio": b64(&long), "ptt": true})),
+        )
         .await;
     assert_eq!(st, StatusCode::ACCEPTED, "{r}");
     let job_id = r["job_id"].as_str().unwrap().to_string();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (_, j) = gw.call(reqwest::Method::GET, &format!("/jobs/{job_id}"), &sender, None).await;
+        let (_, j) = gw
+            .call(
+                reqwest::Method::GET,
+                &format!("/jobs/{job_id}"),
+                &sender,
+                None,
+            )
+            .await;
         if j["status"] == json!("processing") {
             break;
         }
-        assert!(j["status"] == json!("queued"), "the job ended before the kill: {j}");
+        assert!(
+            j["status"] == json!("queued"),
+            "the job ended before the kill: {j}"
+        );
         assert!(Instant::now() < deadline, "never started: {j}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -414,11 +613,21 @@ async fn kill_during_conversion_sends_once(b: Backend) {
     let gw = Gateway::start_with(&db, &sim, &master, &env).await;
     let deadline = Instant::now() + Duration::from_secs(120);
     let job = loop {
-        let (_, j) = gw.call(reqwest::Method::GET, &format!("/jobs/{job_id}"), &sender, None).await;
+        let (_, j) = gw
+            .call(
+                reqwest::Method::GET,
+                &format!("/jobs/{job_id}"),
+                &sender,
+                None,
+            )
+            .await;
         if j["status"] == json!("done") || j["status"] == json!("failed") {
             break j;
         }
-        assert!(Instant::now() < deadline, "never ended after the restart: {j}");
+        assert!(
+            Instant::now() < deadline,
+            "never ended after the restart: {j}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(job["status"], json!("done"), "{job}");
@@ -429,16 +638,28 @@ async fn kill_during_conversion_sends_once(b: Backend) {
     // Once: one audio message on the phone, one message.sent naming the job.
     let url = format!("{}/admin/accounts/{bb}", sim.http_url());
     let dump: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
-    let audios = dump["messages"].as_array().unwrap().iter().filter(|m| m["kind"] == json!("audio")).count();
+    let audios = dump["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == json!("audio"))
+        .count();
     assert_eq!(audios, 1, "{}", dump["messages"]);
     // A text after it: once its message.sent is in, every earlier event of the device is.
     let (st, t) = gw
-        .call(reqwest::Method::POST, "/send/text", &sender, Some(json!({"number": bb, "text": "after"})))
+        .call(
+            reqwest::Method::POST,
+            "/send/text",
+            &sender,
+            Some(json!({"number": bb, "text": "after"})),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{t}");
     let after = t["message_id"].clone();
     let got = hooked
-        .until("the text's message.sent", |r| r.iter().any(|x| x.1["data"]["message_id"] == after))
+        .until("the text's message.sent", |r| {
+            r.iter().any(|x| x.1["data"]["message_id"] == after)
+        })
         .await;
     let of_job: Vec<&Value> = got
         .iter()
@@ -462,4 +683,72 @@ async fn sim_scan(sim: &SimServer, qr: &str, phone: &str) {
         .await
         .unwrap();
     assert!(res.status().is_success());
+}
+
+both_backends!(without_ffmpeg_the_server_runs_and_says_so);
+
+/// FFmpeg missing: the server starts, `GET /ready` says conversion is unavailable and why, a
+/// send that needs a conversion answers 503 naming what to install, and one that needs none
+/// is not affected.
+async fn without_ffmpeg_the_server_runs_and_says_so(b: Backend) {
+    let media = tempfile::tempdir().unwrap();
+    let sim = SimServer::start("127.0.0.1:0").await.unwrap();
+    let app = gateway_with(b, &sim, |c| {
+        c.ffmpeg = Some("/nonexistent/ffmpeg".into());
+    })
+    .await;
+    let (a, bb) = ("15554460091", "15554460092");
+    let (admin, _) = two_accounts(&app, &sim, "noffmpeg", [a, bb]).await;
+    let (st, ready) = app.get("/ready", &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        ready["media_conversion"]["available"],
+        json!(false),
+        "{ready}"
+    );
+    assert!(ready["media_conversion"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("/nonexistent/ffmpeg"));
+    let wav = ffmpeg(
+        media.path(),
+        &["-f", "lavfi", "-i", "sine=d=1", "-c:a", "pcm_s16le"],
+        "s.wav",
+    );
+    let (st, e) = app
+        .post(
+            "/send/audio",
+            &admin,
+            json!({"number": bb, "audio": b64(&wav), "ptt": true}),
+        )
+        .await;
+    assert_error(
+        st,
+        &e,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "SERVICE_UNAVAILABLE",
+    );
+    assert!(
+        e["error"].as_str().unwrap().contains("install FFmpeg"),
+        "{e}"
+    );
+    // An Ogg Opus voice note needs no conversion: sent, its waveform from the packets.
+    let opus = ffmpeg(
+        media.path(),
+        &[
+            "-f", "lavfi", "-i", "sine=d=1", "-ac", "1", "-c:a", "libopus",
+        ],
+        "s.ogg",
+    );
+    let (st, r) = app
+        .post(
+            "/send/audio",
+            &admin,
+            json!({"number": bb, "audio": b64(&opus), "ptt": true}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["metadata"]["waveform_generated"], json!(true));
+    app.stop().await;
+    sim.stop().await;
 }
