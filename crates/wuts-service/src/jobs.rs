@@ -434,6 +434,9 @@ impl Services {
             if kind == MediaKind::Video {
                 out.seconds = out.seconds.or(crate::media_inspect::mp4_seconds(&head));
                 out.gif_playback = o.gif_playback;
+                if self.transcoder.available() {
+                    self.video_facts(&in_path, &mut out).await;
+                }
             }
             in_path.clone()
         };

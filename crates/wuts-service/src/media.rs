@@ -479,7 +479,16 @@ impl Services {
                             }
                         }
                     }
-                    MediaKind::Video => out.seconds = out.seconds.or(inspect::mp4_seconds(&bytes)),
+                    MediaKind::Video => {
+                        out.seconds = out.seconds.or(inspect::mp4_seconds(&bytes));
+                        if self.transcoder.available() {
+                            let dir = self.transcoder.scratch()?;
+                            let path = dir.path().join("video");
+                            if tokio::fs::write(&path, &bytes).await.is_ok() {
+                                self.video_facts(&path, &mut out).await;
+                            }
+                        }
+                    }
                     _ => {}
                 }
                 if bytes.len() > SPILL_OVER
@@ -497,8 +506,11 @@ impl Services {
                 }
             }
             MediaBytes::File(file, _) => {
-                if kind == MediaKind::Video && out.seconds.is_none() {
-                    out.seconds = inspect::mp4_seconds(&head);
+                if kind == MediaKind::Video {
+                    out.seconds = out.seconds.or(inspect::mp4_seconds(&head));
+                    if self.transcoder.available() {
+                        self.video_facts(file.path(), &mut out).await;
+                    }
                 }
                 let path = file.path().to_path_buf();
                 let result = live.upload_media_file(path, kind).await;
@@ -519,6 +531,18 @@ impl Services {
             download_ms: fetched.download_ms,
             upload_ms,
         })
+    }
+
+    /// A video's dimensions (and duration, unless the caller gave it) as FFmpeg reads them;
+    /// nothing when it cannot.
+    pub(crate) async fn video_facts(&self, path: &std::path::Path, out: &mut OutgoingMedia) {
+        if let Ok(p) = self.transcoder.probe("video", path).await {
+            out.width = out.width.or(p.width);
+            out.height = out.height.or(p.height);
+            if out.seconds.is_none() {
+                out.seconds = p.seconds.map(|s| s.round().max(1.0) as u32);
+            }
+        }
     }
 
     /// The waveform of an Ogg Opus voice note from its decoded audio.

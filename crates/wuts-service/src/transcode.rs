@@ -287,20 +287,7 @@ impl Transcoder {
         args.extend(strs(&["-fs", &max_bytes.to_string(), "-f", "ogg"]));
         args.push(ogg.clone().into());
         // The same decode, once more as raw samples for the waveform and the duration.
-        args.extend(strs(&[
-            "-map",
-            "0:a:0",
-            "-vn",
-            "-ac",
-            "1",
-            "-ar",
-            &WAVEFORM_RATE.to_string(),
-            "-c:a",
-            "pcm_s16le",
-            "-f",
-            "s16le",
-        ]));
-        args.push(pcm.clone().into());
+        args.extend(pcm_output(&pcm));
         self.run(&tools.ffmpeg, args, self.config.time_limit)
             .await
             .map_err(|e| DomainError::field("audio", format!("could not be converted: {e}")))?;
@@ -321,20 +308,7 @@ impl Transcoder {
         let tools = self.tools()?;
         let pcm = dir.join("wave.raw");
         let mut args = ffmpeg_head(input);
-        args.extend(strs(&[
-            "-map",
-            "0:a:0",
-            "-vn",
-            "-ac",
-            "1",
-            "-ar",
-            &WAVEFORM_RATE.to_string(),
-            "-c:a",
-            "pcm_s16le",
-            "-f",
-            "s16le",
-        ]));
-        args.push(pcm.clone().into());
+        args.extend(pcm_output(&pcm));
         self.run(&tools.ffmpeg, args, self.config.time_limit)
             .await
             .map_err(|e| DomainError::field("audio", format!("could not be decoded: {e}")))?;
@@ -457,10 +431,10 @@ impl Transcoder {
             .kill_on_drop(true);
         let bytes = self.config.memory_mb.saturating_mul(1024 * 1024);
         #[cfg(unix)]
-        if bytes > 0 {
-            // SAFETY: only setrlimit, which is async-signal-safe, runs between fork and exec.
-            unsafe {
-                cmd.pre_exec(move || {
+        // SAFETY: only setrlimit and prctl, both async-signal-safe, run between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                if bytes > 0 {
                     let lim = libc::rlimit {
                         rlim_cur: bytes as libc::rlim_t,
                         rlim_max: bytes as libc::rlim_t,
@@ -468,9 +442,13 @@ impl Transcoder {
                     if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
                         return Err(std::io::Error::last_os_error());
                     }
-                    Ok(())
-                });
-            }
+                }
+                // A gateway killed outright takes its conversions with it (the runtime's
+                // worker threads, which spawn them, live as long as the process).
+                #[cfg(target_os = "linux")]
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
         }
         let started = Instant::now();
         let child = cmd.spawn().map_err(RunError::Spawn)?;
@@ -552,6 +530,15 @@ fn ffmpeg_head(input: &Path) -> Vec<OsString> {
         "-i",
     ]);
     args.push(input.as_os_str().to_owned());
+    args
+}
+
+/// An output of the first audio stream as raw mono 16-bit samples at [`WAVEFORM_RATE`].
+fn pcm_output(pcm: &Path) -> Vec<OsString> {
+    let mut args = strs(&["-map", "0:a:0", "-vn", "-ac", "1", "-ar"]);
+    args.push(WAVEFORM_RATE.to_string().into());
+    args.extend(strs(&["-c:a", "pcm_s16le", "-f", "s16le"]));
+    args.push(pcm.into());
     args
 }
 

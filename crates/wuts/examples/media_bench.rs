@@ -13,9 +13,11 @@
 use axum::extract::State;
 use base64::Engine as _;
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod bench_common;
+use bench_common::process::{call, proc_kib, reset_peak, Gateway};
 
 /// Images the receiving webhook counted, and when the last arrived.
 type Arrivals = Arc<Mutex<(usize, Option<Instant>)>>;
@@ -50,61 +52,12 @@ fn mp4(len: usize) -> Vec<u8> {
     f
 }
 
-fn proc_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-/// Resets the process's peak RSS (VmHWM) to its current RSS.
-fn reset_peak(pid: u32) {
-    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
-}
-
-struct Gateway {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn call(http: &reqwest::Client, base: &str, path: &str, token: &str, body: Value) -> Value {
-    let r = http
-        .post(format!("{base}{path}"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let st = r.status();
-    let v: Value = r.json().await.unwrap_or(Value::Null);
-    assert!(st.is_success(), "{path}: {st} {v}");
-    v
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = args.first().and_then(|v| v.parse().ok()).unwrap_or(200);
     let c: usize = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(8).max(1);
     let video_mb: usize = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(16);
-    let exe = std::env::current_exe()?;
-    let wuts_bin = exe.parent().unwrap().parent().unwrap().join("wuts");
-    anyhow::ensure!(
-        wuts_bin.exists(),
-        "build the gateway first: cargo build --release -p wuts ({} missing)",
-        wuts_bin.display()
-    );
-
     let sim = wa_sim::SimServer::start("127.0.0.1:0").await?;
     // A local file server for the video URL.
     let video = Arc::new(mp4(video_mb * 1024 * 1024));
@@ -139,87 +92,13 @@ async fn main() -> anyhow::Result<()> {
     let hook_url = format!("http://{}/hook", hl.local_addr()?);
     tokio::spawn(async move { axum::serve(hl, hook).await.unwrap() });
 
-    let dir = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let master = uuid::Uuid::new_v4().to_string();
-    let child = Command::new(&wuts_bin)
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            &format!("sqlite://{}/wuts.db", dir.path().display()),
-        ])
-        .env("WUTS_MASTER_TOKEN", &master)
-        .env("WUTS_WHATSAPP_URL", sim.ws_url())
-        .env("WUTS_WHATSAPP_VERSION", "2.3000.1030000000")
-        .env("WUTS_MEDIA_ALLOW_PRIVATE_URLS", "true")
-        .env("WUTS_WEBHOOK_ALLOW_HTTP", "true")
-        .env("WUTS_SEND_INTERVAL_MS", "0")
-        .env("WUTS_LOG_LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let gw = Gateway {
-        base: format!("http://127.0.0.1:{port}"),
-        child,
-    };
-    let pid = gw.child.id();
+    // Synchronous sends (the figure is the streaming path's memory, not the 202 job path's).
+    let gw = Gateway::start(&sim, &[("WUTS_MEDIA_ASYNC_BYTES", "1000000000".into())]).await?;
+    let pid = gw.pid();
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while http
-        .get(format!("{}/ready", gw.base))
-        .send()
-        .await
-        .map(|r| !r.status().is_success())
-        .unwrap_or(true)
-    {
-        anyhow::ensure!(Instant::now() < deadline, "gateway not ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let mut tokens = Vec::new();
-    for (i, phone) in ["15557770001", "15557770002"].iter().enumerate() {
-        let reg = call(
-            &http,
-            &gw.base,
-            "/register",
-            &master,
-            json!({"tenant_name": format!("bench{i}"), "email": format!("b{i}@bench.test"),
-                "password": "correct-horse-1"}),
-        )
-        .await;
-        let token = reg["token"].as_str().unwrap().to_string();
-        call(&http, &gw.base, "/devices", &token, json!({"name": "d"})).await;
-        let qr: Value = http
-            .get(format!("{}/qr", gw.base))
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .json()
-            .await?;
-        http.post(format!("{}/admin/scan-qr", sim.http_url()))
-            .json(&json!({"qr": qr["data"]["qr_code"], "phone": phone}))
-            .send()
-            .await?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let s: Value = http
-                .get(format!("{}/status", gw.base))
-                .bearer_auth(&token)
-                .send()
-                .await?
-                .json()
-                .await?;
-            if s["data"]["connected"] == json!(true) {
-                break;
-            }
-            anyhow::ensure!(Instant::now() < deadline, "not connected");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        tokens.push(token);
-    }
+    let tokens = gw
+        .paired(&http, &sim, &["15557770001", "15557770002"])
+        .await?;
     call(
         &http,
         &gw.base,

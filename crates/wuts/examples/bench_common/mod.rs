@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use wuts::config::Config;
 
+pub mod process;
+
 /// When each message index arrived at the receiver.
 #[derive(Clone, Default)]
 pub struct Arrivals(pub Arc<Mutex<Vec<(usize, Instant)>>>);

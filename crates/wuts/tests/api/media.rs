@@ -97,7 +97,12 @@ async fn file_server(video: Vec<u8>) -> String {
     url
 }
 
-async fn download(app: &TestApp, token: &str, id: &str) -> (StatusCode, Vec<u8>, String) {
+/// `GET /messages/{id}/media`: status, bytes, content type.
+pub(crate) async fn download(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+) -> (StatusCode, Vec<u8>, String) {
     let res = app
         .http
         .get(format!("{}/messages/{id}/media", app.base))

@@ -116,15 +116,9 @@ async fn phone_message(sim: &SimServer, phone: &str, id: &str) -> Value {
 }
 
 async fn download(app: &TestApp, token: &str, id: &str) -> Vec<u8> {
-    let res = app
-        .http
-        .get(format!("{}/messages/{id}/media", app.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    res.bytes().await.unwrap().to_vec()
+    let (st, bytes, _) = crate::media::download(app, token, id).await;
+    assert_eq!(st, StatusCode::OK);
+    bytes
 }
 
 /// Sends through a path that must answer 202; answers the job id once the job is `done`, the
@@ -695,6 +689,7 @@ async fn without_ffmpeg_the_server_runs_and_says_so(b: Backend) {
     let sim = SimServer::start("127.0.0.1:0").await.unwrap();
     let app = gateway_with(b, &sim, |c| {
         c.ffmpeg = Some("/nonexistent/ffmpeg".into());
+        c.media_async_bytes = 20_000;
     })
     .await;
     let (a, bb) = ("15554460091", "15554460092");
@@ -749,6 +744,34 @@ async fn without_ffmpeg_the_server_runs_and_says_so(b: Backend) {
         .await;
     assert_eq!(st, StatusCode::OK, "{r}");
     assert_eq!(r["metadata"]["waveform_generated"], json!(true));
+    // An MP4 above the async threshold needs no conversion: a job that sends it as it is.
+    let mp4 = ffmpeg(
+        media.path(),
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=25:duration=2",
+            "-c:v",
+            "libx264",
+            "-qp",
+            "0",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        "v.mp4",
+    );
+    assert!(mp4.len() > 20_000);
+    let (_, id) = accepted_then_done(
+        &app,
+        &admin,
+        "/send/video",
+        json!({"number": bb, "video": b64(&mp4)}),
+    )
+    .await;
+    let m = phone_message(&sim, bb, &id).await;
+    assert_eq!(m["kind"], json!("video"), "{m}");
+    assert_eq!(m["media"]["file_length"], json!(mp4.len()), "{m}");
     app.stop().await;
     sim.stop().await;
 }
