@@ -41,14 +41,19 @@ fn ffmpeg(dir: &Path, args: &[&str], out: &str) -> anyhow::Result<Vec<u8>> {
     Ok(std::fs::read(path)?)
 }
 
-/// The RSS of `pid`'s children (the FFmpeg processes), KiB.
+/// The RSS of `pid`'s children (the FFmpeg processes, spawned by any of its threads), KiB.
 fn children_rss_kib(pid: u32) -> u64 {
-    let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) else {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return 0;
     };
-    children
-        .split_whitespace()
-        .filter_map(|c| c.parse::<u32>().ok())
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|c| {
+            c.split_whitespace()
+                .filter_map(|c| c.parse::<u32>().ok())
+                .collect::<Vec<_>>()
+        })
         .map(|c| proc_kib(c, "VmRSS:"))
         .sum()
 }
@@ -217,6 +222,17 @@ async fn main() -> anyhow::Result<()> {
     let (gw, sender, receiver) = start(&sim, &http, 1, ["15557780001", "15557780002"]).await?;
     let pid = gw.pid();
     let _ = receiver;
+    // Warm up (media connection, sessions, the first conversion).
+    let (st, r) = call(
+        &http,
+        &gw.base,
+        "/send/audio",
+        &sender,
+        json!({"number": "15557780002", "audio": b64(&mp3_1min), "ptt": true}),
+    )
+    .await;
+    anyhow::ensure!(st == 202, "warm-up: {st} {r}");
+    job_end(&http, &gw.base, &sender, r["job_id"].as_str().unwrap()).await;
     for (what, path, body) in [
         (
             "3-min MP3 → voice note",
