@@ -74,6 +74,16 @@ impl SimServer {
         self.sim.peers()
     }
 
+    /// Companion devices (not the phones) logged in right now.
+    pub fn online_companions(&self) -> usize {
+        self.sim
+            .lock()
+            .online
+            .keys()
+            .filter(|(_, d)| *d != 0)
+            .count()
+    }
+
     /// The WebSocket URL clients connect to.
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws/chat", self.addr)

@@ -10,7 +10,9 @@ pub struct Gateway {
     pub child: Child,
     pub base: String,
     pub master: String,
-    _dir: tempfile::TempDir,
+    /// The database URL (a restart on it finds the same devices).
+    pub db: String,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for Gateway {
@@ -37,17 +39,31 @@ impl Gateway {
     /// plain-http webhooks allowed) and waits until it is ready.
     pub async fn start(sim: &wa_sim::SimServer, env: &[(&str, String)]) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
+        let db = format!("sqlite://{}/wuts.db", dir.path().display());
+        let master = uuid::Uuid::new_v4().to_string();
+        let mut gw = Self::start_on(&db, &master, sim, env).await?;
+        gw._dir = Some(dir);
+        Ok(gw)
+    }
+
+    /// Starts the gateway on database `db` (kept by the caller) with master token `master`.
+    pub async fn start_on(
+        db: &str,
+        master: &str,
+        sim: &wa_sim::SimServer,
+        env: &[(&str, String)],
+    ) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let master = uuid::Uuid::new_v4().to_string();
+        let master = master.to_string();
         let child = Command::new(binary()?)
             .args([
                 "serve",
                 "--listen",
                 &format!("127.0.0.1:{port}"),
                 "--database-url",
-                &format!("sqlite://{}/wuts.db", dir.path().display()),
+                db,
             ])
             .env("WUTS_MASTER_TOKEN", &master)
             .env("WUTS_WHATSAPP_URL", sim.ws_url())
@@ -64,7 +80,8 @@ impl Gateway {
             base: format!("http://127.0.0.1:{port}"),
             child,
             master,
-            _dir: dir,
+            db: db.to_string(),
+            _dir: None,
         };
         let http = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -83,6 +100,26 @@ impl Gateway {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Stops the process with `signal` (`TERM`, `KILL`) and waits for it to exit.
+    pub fn stop_with(mut self, signal: &str) -> anyhow::Result<()> {
+        Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
+    /// User and system CPU seconds the process has used so far.
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        // The fields after the command's closing parenthesis; utime and stime are 14 and 15.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        (ticks(11) + ticks(12)) / 100.0
     }
 
     /// A tenant per phone, each with a device paired to that phone and connected; answers
