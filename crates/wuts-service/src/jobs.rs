@@ -124,12 +124,6 @@ pub(crate) fn plan(
     Ok((work.converts() || large).then_some(work))
 }
 
-/// A job as `GET /jobs/{job_id}` shows it.
-#[derive(Debug, Clone)]
-pub struct JobView {
-    pub row: JobRow,
-}
-
 impl Services {
     /// Accepts a send as a job: FFmpeg must be here when it converts; what it converts must be
     /// readable media of its kind (known now: a 400, not a failed job later); the job and its
@@ -475,7 +469,7 @@ impl Services {
     }
 
     /// A job of a device the caller may use.
-    pub async fn job(&self, caller: &Principal, job_id: &str) -> DomainResult<JobView> {
+    pub async fn job(&self, caller: &Principal, job_id: &str) -> DomainResult<JobRow> {
         let row = self
             .store
             .job(&caller.tenant_id, job_id)
@@ -483,7 +477,7 @@ impl Services {
             .ok_or_else(|| DomainError::NotFound("no job with this id".into()))?;
         self.device(&Target::new(caller.clone(), Some(row.device_id.clone())))
             .await?;
-        Ok(JobView { row })
+        Ok(row)
     }
 }
 

@@ -202,18 +202,7 @@ async fn main() -> anyhow::Result<()> {
         video.len() as f64 / 1e6
     );
     // The video is fetched from a URL (a local file server).
-    let v = Arc::new(video);
-    let v2 = v.clone();
-    let files = axum::Router::new().route(
-        "/video.mp4",
-        axum::routing::get(move || {
-            let v = v2.clone();
-            async move { ([("content-type", "video/mp4")], v.as_ref().clone()) }
-        }),
-    );
-    let fl = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let files_url = format!("http://{}", fl.local_addr()?);
-    tokio::spawn(async move { axum::serve(fl, files).await.unwrap() });
+    let files_url = bench_common::process::file_server(Arc::new(video)).await?;
 
     let sim = wa_sim::SimServer::start("127.0.0.1:0").await?;
     let http = reqwest::Client::new();

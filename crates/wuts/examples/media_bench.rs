@@ -61,17 +61,7 @@ async fn main() -> anyhow::Result<()> {
     let sim = wa_sim::SimServer::start("127.0.0.1:0").await?;
     // A local file server for the video URL.
     let video = Arc::new(mp4(video_mb * 1024 * 1024));
-    let v2 = video.clone();
-    let files = axum::Router::new().route(
-        "/video.mp4",
-        axum::routing::get(move || {
-            let v = v2.clone();
-            async move { ([("content-type", "video/mp4")], v.as_ref().clone()) }
-        }),
-    );
-    let fl = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let files_url = format!("http://{}", fl.local_addr()?);
-    tokio::spawn(async move { axum::serve(fl, files).await.unwrap() });
+    let files_url = bench_common::process::file_server(video.clone()).await?;
     // The receiving side's webhook: counts images.
     let got: Arrivals = Default::default();
     let hook = axum::Router::new()

@@ -53,7 +53,7 @@ async fn get_job(
     Auth(p): Auth,
     Path(job_id): Path<String>,
 ) -> ApiResult<axum::Json<JobResponse>> {
-    let j = s.services.job(&p, &job_id).await?.row;
+    let j = s.services.job(&p, &job_id).await?;
     Ok(axum::Json(JobResponse {
         success: true,
         total_ms: j.finished_at.map(|f| f - j.created_at),

@@ -218,3 +218,18 @@ pub fn proc_kib(pid: u32, field: &str) -> u64 {
 pub fn reset_peak(pid: u32) {
     let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
 }
+
+/// A local HTTP server answering `GET /video.mp4` with `bytes` (`video/mp4`); its base URL.
+pub async fn file_server(bytes: std::sync::Arc<Vec<u8>>) -> anyhow::Result<String> {
+    let files = axum::Router::new().route(
+        "/video.mp4",
+        axum::routing::get(move || {
+            let v = bytes.clone();
+            async move { ([("content-type", "video/mp4")], v.as_ref().clone()) }
+        }),
+    );
+    let fl = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", fl.local_addr()?);
+    tokio::spawn(async move { axum::serve(fl, files).await });
+    Ok(url)
+}

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use wa_sim::SimServer;
 
-async fn scan(sim: &SimServer, qr: &str, phone: &str) {
+/// The simulated phone of `phone` scans `qr`.
+pub(crate) async fn scan(sim: &SimServer, qr: &str, phone: &str) {
     let res = reqwest::Client::new()
         .post(format!("{}/admin/scan-qr", sim.http_url()))
         .json(&json!({"qr": qr, "phone": phone}))

@@ -542,7 +542,7 @@ async fn kill_during_conversion_sends_once(b: Backend) {
     for (i, phone) in [a, bb].iter().enumerate() {
         let (token, _) = gw.tenant_with_device(&master, &format!("k{i}")).await;
         let (_, qr) = gw.call(reqwest::Method::GET, "/qr", &token, None).await;
-        sim_scan(&sim, qr["data"]["qr_code"].as_str().unwrap(), phone).await;
+        crate::crash::scan(&sim, qr["data"]["qr_code"].as_str().unwrap(), phone).await;
         gw.status_until_connected(&token).await;
         tokens.push(token);
     }
@@ -667,16 +667,6 @@ async fn kill_during_conversion_sends_once(b: Backend) {
     drop(gw);
     drop_db(pg).await;
     sim.stop().await;
-}
-
-async fn sim_scan(sim: &SimServer, qr: &str, phone: &str) {
-    let res = reqwest::Client::new()
-        .post(format!("{}/admin/scan-qr", sim.http_url()))
-        .json(&json!({"qr": qr, "phone": phone}))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success());
 }
 
 both_backends!(without_ffmpeg_the_server_runs_and_says_so);
